@@ -1,0 +1,44 @@
+# The same commands as README.md and .ci/run.
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: bootstrap run test test-services test-browser lint format bench messages
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+run: bootstrap
+	$(MANAGE) migrate --noinput
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(MANAGE) seed_demo --cases 30
+	$(MANAGE) collectstatic --noinput -v 0
+	@echo ""
+	@echo "Tiaojie: http://127.0.0.1:8000/  (password for every demo user: demo-pass-2026)"
+	@echo "  admin | clerk director mediator mediator2 (东村调委) | clerk_b mediator_b (西村调委)"
+	@echo "  supervisor (青山县) | supervisor_city (青山市)"
+	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
+
+test: bootstrap
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+	$(VENV)/bin/pytest -q
+
+test-services: bootstrap
+	$(VENV)/bin/pytest -q -m services
+
+test-browser: bootstrap
+	$(VENV)/bin/pytest -q -m browser
+
+lint: bootstrap
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: bootstrap
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: bootstrap
+	$(PY) -m bench
+
+messages: bootstrap
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv

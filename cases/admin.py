@@ -1,0 +1,121 @@
+from django.contrib import admin
+
+from cases import models
+
+
+@admin.register(models.Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "level", "path"]
+    list_filter = ["level"]
+    search_fields = ["name", "full_name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["parent"] if obj else []
+
+
+@admin.register(models.Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_code", "region"]
+    search_fields = ["name", "short_code"]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "organization", "region"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__username", "user__first_name"]
+
+
+class DisputeTypeInline(admin.TabularInline):
+    model = models.DisputeType
+    extra = 0
+
+
+@admin.register(models.DisputeTaxonomy)
+class DisputeTaxonomyAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "effective_from", "is_current"]
+    inlines = [DisputeTypeInline]
+
+
+@admin.register(models.DisputeType)
+class DisputeTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "taxonomy", "order"]
+    list_filter = ["taxonomy"]
+
+
+@admin.register(models.DeadlineSettings)
+class DeadlineSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not models.DeadlineSettings.objects.exists()
+
+
+@admin.register(models.Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "phone"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PartyInline(ReadOnlyInline):
+    model = models.Party
+
+
+@admin.register(models.Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: changes go through the transition service (the case page or the API)."""
+
+    list_display = ["number", "organization", "dispute_type", "status", "outcome", "risk_level",
+                    "deadline", "registered_at"]
+    list_filter = ["status", "outcome", "risk_level", "organization", "dispute_type"]
+    search_fields = ["number", "parties__name"]
+    inlines = [PartyInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RecordAdmin(admin.ModelAdmin):
+    list_display = ["case", "created_by", "created_at"]
+    search_fields = ["case__number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Party)
+class PartyAdmin(RecordAdmin):
+    list_display = ["name", "role", "case"]
+    search_fields = ["name", "case__number"]
+
+
+@admin.register(models.CaseCounter)
+class CaseCounterAdmin(RecordAdmin):
+    list_display = ["organization", "year", "kind", "last"]
+    search_fields = ["organization__name"]
+
+
+for _model in (models.InvestigationRecord, models.MediationSession,
+               models.Agreement, models.FollowUpVisit, models.JudicialConfirmation,
+               models.DeadlineExtension, models.SupervisionNotice):
+    admin.site.register(_model, RecordAdmin)

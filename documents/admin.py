@@ -1,0 +1,27 @@
+from django.contrib import admin, messages
+
+from documents.models import Document
+from documents.services import document_retry
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["number", "code", "version", "status", "missing_glyphs", "issued_at", "case"]
+    list_filter = ["status", "code", "missing_glyphs"]
+    search_fields = ["number", "case__number", "token", "sha256"]
+    actions = ["retry"]
+    readonly_fields = [f.name for f in Document._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="重新生成失败的文书")
+    def retry(self, request, queryset):
+        n = 0
+        for doc in queryset.filter(status=Document.Status.FAILED):
+            document_retry(doc, actor=None)
+            n += 1
+        messages.info(request, f"已重新排队 {n} 份文书。")

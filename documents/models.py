@@ -1,0 +1,88 @@
+"""Issued documents (SPEC §5). A row is created `pending` in the transaction that made the
+record; the render happens after commit; bytes once `issued` are never overwritten."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+TITLES = {
+    "APP": "人民调解申请书",
+    "REG": "人民调解受理登记表",
+    "NOT": "人民调解当事人权利义务告知书",
+    "DEC": "不予受理告知书",
+    "INV": "人民调解调查记录",
+    "MED": "人民调解记录",
+    "EXT": "延长调解期限确认书",
+    "AGR": "人民调解协议书",
+    "ORA": "口头调解协议登记表",
+    "TRM": "终止人民调解告知书",
+    "CLS": "结案报告表",
+    "FUV": "人民调解回访记录",
+    "SUP": "督办通知书",
+    "DOS": "人民调解卷宗",
+}
+# Dossier order (卷内目录): the order of the paper file.
+ORDER = ["APP", "REG", "NOT", "DEC", "INV", "EXT", "MED", "AGR", "ORA", "TRM", "CLS", "FUV",
+         "SUP"]
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Document(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待生成"
+        ISSUED = "issued", "已出具"
+        FAILED = "failed", "生成失败"
+        SUPERSEDED = "superseded", "已被更正"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
+    code = models.CharField("文书代码", max_length=3, choices=list(TITLES.items()))
+    # Several INV/MED/FUV per case: `slot` tells which record a version chain belongs to.
+    slot = models.CharField(max_length=40, default="")
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    number = models.CharField("文书编号", max_length=100)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    context = models.JSONField("文书数据", default=dict)
+    file = models.FileField("文件", upload_to="documents/%Y/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveIntegerField(default=0)
+    pages = models.PositiveSmallIntegerField(default=0)
+    missing_glyphs = models.BooleanField("含缺字", default=False)
+    token = models.CharField(max_length=32, unique=True, default=new_token)
+    error = models.TextField("错误", blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField("出具时间", null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文书"
+        ordering = ["case", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "code", "slot", "version"], name="document_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}（第{self.version}版）"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.code]
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_by_id is None and self.status != self.Status.SUPERSEDED

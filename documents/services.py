@@ -1,0 +1,129 @@
+"""Issuing documents: schedule (in the caller's transaction), render (after commit, in a worker
+or in-process), retry, correct. The only path to a Document's bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from documents import context as ctx
+from documents.models import ORDER, Document
+
+log = logging.getLogger(__name__)
+SLOTTED = {"INV", "MED", "EXT", "FUV", "SUP", "AGR", "ORA"}
+
+
+def _number(case, code: str, slot: str, record) -> str:
+    if code in ("AGR", "ORA"):
+        return record.number
+    if code in SLOTTED:
+        index = Document.objects.filter(case=case, code=code).values("slot").distinct().count()
+        known = Document.objects.filter(case=case, code=code, slot=slot).exists()
+        return f"{case.number}{code}-{index if known else index + 1:02d}"
+    return f"{case.number}{code}"
+
+
+def dossier_documents(case) -> list[Document]:
+    docs = Document.objects.filter(
+        case=case, superseded_by__isnull=True,
+        status__in=[Document.Status.ISSUED, Document.Status.PENDING],
+    ).exclude(code="DOS")
+    return sorted(docs, key=lambda d: (ORDER.index(d.code), d.created_at, d.pk))
+
+
+def documents_schedule(case, items, *, actor, event=None) -> list[Document]:
+    """Create one pending Document per (code, record) with its context frozen now, and render
+    each after the surrounding transaction commits."""
+    created = []
+    for code, record in items:
+        slot = f"r{record.pk}" if record is not None and code in SLOTTED else ""
+        last = Document.objects.filter(case=case, code=code, slot=slot).aggregate(v=Max("version"))
+        doc = Document.objects.create(
+            case=case, code=code, slot=slot, version=(last["v"] or 0) + 1,
+            number=_number(case, code, slot, record), issued_by=actor,
+        )
+        doc.context = ctx.build_context(doc, record, actor)
+        if code == "DOS":
+            doc.context["dossier"] = {
+                "archived_on": doc.context["document"]["issued_on"],
+                "archivist": ctx.display_name(actor), "retention": "长期", "notes": "",
+                "documents": [d.context for d in dossier_documents(case)],
+            }
+        doc.save(update_fields=["context"])
+        created.append(doc)
+    ids = [d.pk for d in created]
+    transaction.on_commit(lambda: _enqueue(ids))
+    return created
+
+
+def _enqueue(ids: list[int]) -> None:
+    from documents.tasks import issue_document
+
+    for pk in ids:
+        issue_document.delay(pk)
+
+
+def document_issue(pk: int) -> Document:
+    """Render, hash, store, then mark issued — in that order, so a failure at any step leaves
+    the row pending/failed with its error and never a half-written file marked issued."""
+    from documents import renderer
+
+    doc = Document.objects.select_related("case").get(pk=pk)
+    if doc.status in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
+        return doc
+    try:
+        if doc.code == "DOS":
+            result = renderer.render_dossier(doc.context)
+        else:
+            result = renderer.render_document(doc.code, doc.context)
+        sha = hashlib.sha256(result.pdf).hexdigest()
+        name = f"{doc.case_id}/{doc.code}{doc.slot}-v{doc.version}-{doc.token}.pdf"
+        with transaction.atomic():
+            doc = Document.objects.select_for_update().get(pk=pk)
+            if doc.status in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
+                return doc  # another worker finished first
+            doc.file.save(name, ContentFile(result.pdf), save=False)
+            doc.sha256, doc.size, doc.pages = sha, len(result.pdf), result.pages
+            doc.missing_glyphs = result.missing_glyphs
+            doc.status, doc.issued_at, doc.error = Document.Status.ISSUED, timezone.now(), ""
+            doc.attempts += 1
+            doc.save()
+            previous = (
+                Document.objects.filter(case_id=doc.case_id, code=doc.code, slot=doc.slot,
+                                        version__lt=doc.version, superseded_by__isnull=True)
+            )
+            previous.update(superseded_by=doc, status=Document.Status.SUPERSEDED)
+        return doc
+    except Exception as exc:  # noqa: BLE001 - any render error must be recorded, not lost
+        log.exception("rendering document %s failed", pk)
+        Document.objects.filter(pk=pk).exclude(status=Document.Status.ISSUED).update(
+            status=Document.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        doc.refresh_from_db()
+        return doc
+
+
+def document_retry(doc: Document, *, actor) -> Document:
+    """Retry a failed render (button on the case page, `documents_retry` command)."""
+    _check_clerk(doc, actor)
+    if doc.status != Document.Status.FAILED:
+        from workflows.errors import InvalidState
+
+        raise InvalidState("只有生成失败的文书可以重试。")
+    Document.objects.filter(pk=doc.pk).update(status=Document.Status.PENDING, error="")
+    transaction.on_commit(lambda: _enqueue([doc.pk]))
+    doc.refresh_from_db()
+    return doc
+
+
+def _check_clerk(doc: Document, actor) -> None:
+    from workflows.services import _check_role
+    from workflows.transitions import CLERK
+
+    if actor is not None:  # None: the operator's command line
+        _check_role(actor, doc.case, frozenset({CLERK}), "出具文书")

@@ -1,0 +1,67 @@
+"""The SLA clock (SPEC §6). Deadlines are stored as dates on the case at each transition, so
+"due soon" and "overdue" are plain indexed comparisons with today — no nightly job is needed to
+read them; `sla_sweep` only records events and sends reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from cases.choices import OPEN_STATUSES, Status
+from cases.models import DeadlineSettings
+
+
+def today() -> dt.date:
+    return timezone.localdate()  # Asia/Shanghai (settings.TIME_ZONE)
+
+
+def stage_deadline(case, *, on: dt.date | None = None) -> dt.date | None:
+    """The deadline of the stage `case` has just entered."""
+    conf = DeadlineSettings.current()
+    on = on or today()
+    status = case.status
+    if status == Status.INTAKE:
+        return on + dt.timedelta(days=conf.intake_days)
+    if status == Status.INVESTIGATION:
+        return on + dt.timedelta(days=conf.mediation_days)
+    if status == Status.MEDIATION:
+        # Investigation and mediation share the 30 days counted from acceptance.
+        return case.deadline or on + dt.timedelta(days=conf.mediation_days)
+    if status == Status.CLOSURE:
+        return on + dt.timedelta(days=conf.closure_days)
+    if status == Status.FOLLOW_UP:
+        agreement = case.current_agreement
+        if agreement and agreement.performance_deadline:
+            return agreement.performance_deadline + dt.timedelta(
+                days=conf.follow_up_after_performance_days
+            )
+        return on + dt.timedelta(days=conf.follow_up_without_deadline_days)
+    return None
+
+
+def judicial_window_end(agreement) -> dt.date:
+    return agreement.effective_on + dt.timedelta(days=DeadlineSettings.current().judicial_window_days)
+
+
+def overdue_q(on: dt.date | None = None) -> Q:
+    return Q(status__in=OPEN_STATUSES, deadline__lt=on or today())
+
+
+def due_soon_q(on: dt.date | None = None) -> Q:
+    on = on or today()
+    soon = on + dt.timedelta(days=DeadlineSettings.current().due_soon_days)
+    return Q(status__in=OPEN_STATUSES, deadline__gte=on, deadline__lte=soon)
+
+
+def deadline_state(case, on: dt.date | None = None) -> str:
+    """"overdue", "due_soon" or "" for one case (the same rule as the querysets)."""
+    on = on or today()
+    if case.status not in OPEN_STATUSES or not case.deadline:
+        return ""
+    if case.deadline < on:
+        return "overdue"
+    if case.deadline <= on + dt.timedelta(days=DeadlineSettings.current().due_soon_days):
+        return "due_soon"
+    return ""

@@ -1,0 +1,73 @@
+"""In-app notifications (and e-mail when configured). Rows are written in the caller's
+transaction; e-mail goes out only after commit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+
+from cases.choices import Role
+from workflows.models import Notification
+
+User = get_user_model()
+
+
+def _send(users, case, kind: str, message: str) -> None:
+    users = [u for u in dict.fromkeys(users) if u is not None]
+    Notification.objects.bulk_create(
+        [Notification(user=u, case=case, kind=kind, message=message) for u in users]
+    )
+    emails = [u.email for u in users if u.email]
+    if emails and settings.EMAIL_HOST:
+        transaction.on_commit(
+            lambda: send_mail(f"[调解] {message}", message, None, emails, fail_silently=True)
+        )
+
+
+def supervisors_in_scope(case):
+    """Supervisors whose region is the case's region or one of its ancestors."""
+    ancestors = [p for p in case.region_path.split("/") if p]
+    return User.objects.filter(
+        memberships__role=Role.SUPERVISOR, memberships__region_id__in=ancestors, is_active=True
+    ).distinct()
+
+
+def committee(case, roles=(Role.DIRECTOR, Role.CLERK)):
+    return User.objects.filter(
+        memberships__organization_id=case.organization_id, memberships__role__in=roles,
+        is_active=True,
+    ).distinct()
+
+
+def task_assigned(case, users) -> None:
+    _send(users, case, Notification.Kind.TASK_ASSIGNED, f"{case.number}：您被指派为承办调解员")
+
+
+def high_risk(case) -> None:
+    label = case.get_risk_level_display()
+    _send(list(supervisors_in_scope(case)) + list(committee(case, (Role.DIRECTOR,))), case,
+          Notification.Kind.HIGH_RISK, f"{case.number}：风险等级为“{label}”，请关注")
+
+
+def overdue(case) -> None:
+    users = list(case.mediators.all()) + list(committee(case, (Role.DIRECTOR,)))
+    _send(users, case, Notification.Kind.OVERDUE,
+          f"{case.number}：{case.get_status_display()}阶段已超期（期限{case.deadline}）")
+
+
+def due_soon(case) -> None:
+    users = list(case.mediators.all()) or list(committee(case))
+    _send(users, case, Notification.Kind.DUE_SOON,
+          f"{case.number}：{case.get_status_display()}阶段将于{case.deadline}到期")
+
+
+def supervision(case, notice) -> None:
+    users = list(case.mediators.all()) + list(committee(case))
+    _send(users, case, Notification.Kind.SUPERVISION, f"{case.number}：收到督办通知")
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(Q(user=user), read_at__isnull=True).count()

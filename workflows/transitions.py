@@ -1,0 +1,155 @@
+"""The transitions of SPEC §4 as data: who may run each, and its guard. A guard returns the list of
+everything missing (in Chinese); an empty list means the transition may run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, Performance, RiskLevel
+
+CLERK, DIRECTOR, ASSIGNED = "clerk", "director", "assigned_mediator"
+SUPERVISOR = "supervisor"
+ROLE_LABELS = {CLERK: "登记员", DIRECTOR: "调委会主任", ASSIGNED: "承办调解员", SUPERVISOR: "督导员"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    label: str
+    roles: frozenset[str]
+    guard: Callable[..., list[str]]
+
+
+def _critical_unreported(case) -> list[str]:
+    if case.risk_level == RiskLevel.CRITICAL and not case.risk_reported_at:
+        return ["重大风险案件须先完成“报告公安机关/综治中心”步骤（人民调解法第25条）"]
+    return []
+
+
+def conflict_of_interest(case, mediators) -> list[str]:
+    """回避: a mediator who is a party, or shares surname+address or a phone with a party."""
+    problems = []
+    parties = list(case.parties.all())
+    for user in mediators:
+        name = user.get_full_name() or user.username
+        profile = getattr(user, "profile", None)
+        phone = getattr(profile, "phone", "") or ""
+        address = getattr(profile, "address", "") or ""
+        for p in parties:
+            if p.name == name:
+                problems.append(f"调解员{name}本人是当事人，须回避")
+            elif phone and p.phone and phone == p.phone:
+                problems.append(f"调解员{name}与当事人{p.name}电话相同，须回避")
+            elif address and p.address and name[:1] == p.name[:1] and address == p.address:
+                problems.append(f"调解员{name}与当事人{p.name}同姓且住址相同，须回避")
+    return problems
+
+
+def guard_accept(case, *, mediators) -> list[str]:
+    missing = []
+    roles = {p.role for p in case.parties.all()}
+    if "applicant" not in roles:
+        missing.append("至少一名申请人")
+    if "respondent" not in roles:
+        missing.append("至少一名被申请人")
+    if not mediators:
+        missing.append("至少指派一名调解员")
+    return missing + conflict_of_interest(case, mediators) + _critical_unreported(case)
+
+
+def guard_decline(case, *, reason) -> list[str]:
+    return [] if reason.strip() else ["不予受理的理由"]
+
+
+def guard_start_mediation(case) -> list[str]:
+    missing = []
+    if not case.investigationrecords.exists():
+        missing.append("至少一份调查记录")
+    return missing + _critical_unreported(case)
+
+
+def guard_record_agreement(case, *, kind, terms, performance_deadline, signatures) -> list[str]:
+    missing = []
+    if not case.mediationsessions.exists():
+        missing.append("至少一份调解记录")
+    if not [t for t in terms if str(t).strip()]:
+        missing.append("至少一条协议条款")
+    if not performance_deadline:
+        missing.append("履行期限")
+    if kind == AgreementKind.WRITTEN and not all(signatures):
+        missing.append("书面协议须当事人签名、调解员签名并加盖调委会印章")
+    return missing + _critical_unreported(case)
+
+
+def guard_reason(case, *, reason) -> list[str]:
+    return [] if reason.strip() else ["理由"]
+
+
+def guard_withdraw(case, *, party, reason) -> list[str]:
+    missing = []
+    if not party.strip():
+        missing.append("撤回的当事人")
+    if not reason.strip():
+        missing.append("撤回理由")
+    return missing
+
+
+def guard_extend(case, *, days, consent, max_days) -> list[str]:
+    missing = []
+    if not (1 <= days <= max_days):
+        missing.append(f"延长天数须在1至{max_days}天之间")
+    if not consent:
+        missing.append("双方当事人同意延长的记录")
+    return missing
+
+
+def guard_approve_closure(case) -> list[str]:
+    missing = []
+    if not case.outcome:
+        missing.append("调解结果")
+    if case.outcome in AGREEMENT_OUTCOMES and not case.current_agreement:
+        missing.append("调解协议")
+    if case.outcome in (Outcome.FAILED, Outcome.WITHDRAWN, Outcome.DECLINED) and not (
+        case.closing_reason.strip()
+    ):
+        missing.append("终止或不予受理的理由")
+    return missing + _critical_unreported(case)
+
+
+def guard_reopen(case, *, reason) -> list[str]:
+    missing = [] if reason.strip() else ["重新调解的理由"]
+    last = case.followupvisits.filter(superseded_by__isnull=True).order_by("-visited_at").first()
+    if not last or last.performance == Performance.PERFORMED:
+        missing.append("回访记录显示协议未履行或部分履行")
+    return missing
+
+
+def guard_archive(case) -> list[str]:
+    from documents.completeness import completeness
+
+    missing = []
+    visits = case.followupvisits.filter(superseded_by__isnull=True)
+    if not visits.exists():
+        missing.append("至少一次回访记录")
+    elif not visits.exclude(performance="").exists():
+        missing.append("协议履行情况")
+    missing += [f"缺少文书：{item}" for item in completeness(case).missing_labels]
+    return missing
+
+
+SPECS = {
+    s.name: s
+    for s in [
+        Spec("accept", "受理", frozenset({CLERK, DIRECTOR}), guard_accept),
+        Spec("decline", "不予受理", frozenset({CLERK, DIRECTOR}), guard_decline),
+        Spec("start_mediation", "开始调解", frozenset({ASSIGNED}), guard_start_mediation),
+        Spec("record_agreement", "达成协议", frozenset({ASSIGNED}), guard_record_agreement),
+        Spec("record_failure", "调解不成", frozenset({ASSIGNED}), guard_reason),
+        Spec("withdraw", "撤回调解", frozenset({CLERK, DIRECTOR, ASSIGNED}), guard_withdraw),
+        Spec("extend_deadline", "延长期限", frozenset({ASSIGNED}), guard_extend),
+        Spec("approve_closure", "结案审批", frozenset({DIRECTOR}), guard_approve_closure),
+        Spec("reopen", "重新调解", frozenset({DIRECTOR}), guard_reopen),
+        Spec("archive", "归档", frozenset({CLERK, DIRECTOR}), guard_archive),
+    ]
+}
