@@ -150,7 +150,7 @@ def seed_cases(n: int, seed: int = 2026) -> int:
 def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
     from workflows import services as s
 
-    org = Organization.objects.get(short_code="东村调委" if i % 4 else "西村调委")
+    org = Organization.objects.get(short_code="西村调委" if i % 7 == 3 else "东村调委")
     clerk = User.objects.get(username="clerk" if org.short_code == "东村调委" else "clerk_b")
     director = User.objects.get(username="director") if org.short_code == "东村调委" else None
     mediator = User.objects.get(username="mediator" if org.short_code == "东村调委" else "mediator_b")

@@ -70,7 +70,8 @@ def render_dossier(context: dict[str, Any]) -> RenderResult:
         for index, item in enumerate(context["dossier"]["documents"], start=1)
     ]
     view = _display(context)
-    view.update(meta=_meta(context), entries=entries, law=labels, seal=_seal(_seal_name("DOS", context)))
+    seal = _seal(_seal_name("DOS", context))
+    view.update(meta=_meta(context), entries=entries, law=labels, seal=seal)
     return _render(render_to_string("documents/dossier.html", view), context)
 
 

@@ -377,7 +377,7 @@ def _accept(ch: Change, spec, *, mediators=()):
     case.mediators.set(users)
     case.accepted_at = timezone.now()
     ch.documents = [("REG", None), ("NOT", None)]
-    transaction.on_commit(lambda: notify.task_assigned(case, users))
+    notify.task_assigned(case, users)
 
 
 def _decline(ch: Change, spec, *, reason=""):
@@ -553,7 +553,7 @@ def case_reassign(case: Case, *, actor, mediators, reason: str = "", ip=None) ->
         added = [u for u in users if u not in set(ch.case.mediators.all())]
         ch.case.mediators.set(users)
         ch.reason = reason
-        transaction.on_commit(lambda: notify.task_assigned(ch.case, added))
+        notify.task_assigned(ch.case, added)
     return case
 
 
@@ -586,7 +586,7 @@ def case_supervise(case: Case, *, actor, content: str, reply_by=None, ip=None):
         )
         ch.reason = content
         ch.documents = [("SUP", notice)]
-        transaction.on_commit(lambda: notify.supervision(ch.case, notice))
+        notify.supervision(ch.case, notice)
     return notice
 
 
@@ -720,7 +720,7 @@ def case_mark_overdue(case: Case) -> bool:
         return False
     with _change(case, actor=None, name="overdue", kind=CaseEvent.Kind.SYSTEM) as ch:
         ch.data["deadline"] = key
-        transaction.on_commit(lambda: notify.overdue(ch.case))
+        notify.overdue(ch.case)
     return True
 
 

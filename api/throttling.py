@@ -1,0 +1,32 @@
+"""Rate limits for the token endpoint: the only place a password can be guessed through the API."""
+
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        # Read the rate on each request (DRF binds it at import), so a deployment or a test that
+        # changes REST_FRAMEWORK sees its own value.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class TokenIPThrottle(_SettingsRateThrottle):
+    """Attempts per client address."""
+
+    scope = "auth_token"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class TokenUsernameThrottle(_SettingsRateThrottle):
+    """Attempts per account, so guessing one password from many addresses is slowed down too."""
+
+    scope = "auth_token_user"
+
+    def get_cache_key(self, request, view):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if not isinstance(username, str) or not username:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()}

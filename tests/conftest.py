@@ -1,0 +1,165 @@
+"""Named people (STYLE habit 6) in the demo geography of SPEC §10, and a fast renderer.
+
+The renderer is replaced at its one import point by a tiny deterministic PDF so that the domain
+tests do not spend 0.25 s per document; tests marked `real_pdf` (tests/documents/) use WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cases import demo
+from cases.models import DisputeType, Organization, Region
+from tests.factories import party
+
+User = get_user_model()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "real_pdf: render with WeasyPrint, not the fast fake")
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Demo users are created per test: a fast hasher keeps that cheap (not a security setting).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fast_renderer(request, monkeypatch):
+    if request.node.get_closest_marker("real_pdf"):
+        return None
+    from documents import renderer
+
+    calls = []
+
+    def fake(code, context):
+        calls.append((code, context))
+        body = json.dumps(context, sort_keys=True, ensure_ascii=False).encode()
+        pdf = b"%PDF-1.7\n% fake for tests\n" + hashlib.sha256(body).hexdigest().encode()
+        return renderer.RenderResult(pdf=pdf, pages=1, missing_glyphs=False)
+
+    monkeypatch.setattr(renderer, "render_document", fake)
+    monkeypatch.setattr(renderer, "render_dossier", lambda context: fake("DOS", context))
+    return calls
+
+
+@pytest.fixture
+def world(db):
+    """Regions, committees, taxonomy and the SPEC §10 users."""
+    demo.seed_reference()
+    return {
+        "east": Organization.objects.get(short_code="东村调委"),
+        "west": Organization.objects.get(short_code="西村调委"),
+        "east_village": Region.objects.get(name="东村"),
+        "west_village": Region.objects.get(name="西村"),
+        "qingshan": Region.objects.get(name="青山县"),
+        "baishui": Region.objects.get(name="白水县"),
+        "city": Region.objects.get(name="青山市"),
+        "neighbour": DisputeType.objects.get(code="neighbour"),
+    }
+
+
+def _user(username):
+    return User.objects.get(username=username)
+
+
+@pytest.fixture
+def clerk(world):
+    return _user("clerk")
+
+
+@pytest.fixture
+def director(world):
+    return _user("director")
+
+
+@pytest.fixture
+def mediator(world):
+    return _user("mediator")
+
+
+@pytest.fixture
+def mediator2(world):
+    return _user("mediator2")
+
+
+@pytest.fixture
+def supervisor(world):
+    return _user("supervisor")
+
+
+@pytest.fixture
+def supervisor_city(world):
+    return _user("supervisor_city")
+
+
+@pytest.fixture
+def outsider(world):
+    """clerk_b of 西村调委 in 白水县: none of 青山县's cases exist for them."""
+    return _user("clerk_b")
+
+
+@pytest.fixture
+def admin_user(world):
+    return _user("admin")
+
+
+@pytest.fixture
+def register(world, clerk):
+    """Register a case of 东村调委 through the service."""
+    from workflows.services import case_register
+
+    def make(**overrides):
+        data = {
+            "actor": clerk, "organization": world["east"], "region": world["east_village"],
+            "dispute_type": world["neighbour"], "source": "application",
+            "summary": "邻里因排水沟堵塞发生纠纷", "requests": "恢复排水沟",
+            "amount_involved": "12000", "parties": [party("applicant", 1), party("respondent", 2)],
+        }
+        return case_register(**(data | overrides))
+
+    return make
+
+
+@pytest.fixture
+def walk(clerk, director, mediator):
+    """Walk a case to a named stage through the service alone."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from workflows import services as s
+
+    def to(case, stage: str):
+        s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
+        if stage == "investigation":
+            return case
+        s.record_add(case, "investigation", actor=mediator, conducted_at=timezone.now(),
+                     place="村委会", interviewee="当事人app1", content="了解情况")
+        s.case_transition(case, "start_mediation", actor=mediator)
+        if stage == "mediation":
+            return case
+        s.record_add(case, "session", actor=mediator, held_at=timezone.now(), place="调解室",
+                     attendees="双方", content="陈述", result="同意")
+        s.case_transition(case, "record_agreement", actor=mediator, kind="written",
+                          terms=["支付五千元"], performance_method="转账",
+                          performance_deadline=timezone.localdate() + dt.timedelta(days=10),
+                          amount=5000, signatures_complete=True)
+        if stage == "closure":
+            return case
+        s.case_transition(case, "approve_closure", actor=director)
+        if stage == "follow_up":
+            return case
+        s.record_add(case, "follow_up", actor=mediator, visited_at=timezone.now(),
+                     method="phone", visitee="当事人app1", performance="performed",
+                     satisfaction="satisfied")
+        s.case_transition(case, "archive", actor=clerk)
+        return case
+
+    return to
