@@ -73,8 +73,16 @@ class PartyInline(ReadOnlyInline):
 class CaseAdmin(admin.ModelAdmin):
     """Read-only: changes go through the transition service (the case page or the API)."""
 
-    list_display = ["number", "organization", "dispute_type", "status", "outcome", "risk_level",
-                    "deadline", "registered_at"]
+    list_display = [
+        "number",
+        "organization",
+        "dispute_type",
+        "status",
+        "outcome",
+        "risk_level",
+        "deadline",
+        "registered_at",
+    ]
     list_filter = ["status", "outcome", "risk_level", "organization", "dispute_type"]
     search_fields = ["number", "parties__name"]
     inlines = [PartyInline]
@@ -115,7 +123,13 @@ class CaseCounterAdmin(RecordAdmin):
     search_fields = ["organization__name"]
 
 
-for _model in (models.InvestigationRecord, models.MediationSession,
-               models.Agreement, models.FollowUpVisit, models.JudicialConfirmation,
-               models.DeadlineExtension, models.SupervisionNotice):
+for _model in (
+    models.InvestigationRecord,
+    models.MediationSession,
+    models.Agreement,
+    models.FollowUpVisit,
+    models.JudicialConfirmation,
+    models.DeadlineExtension,
+    models.SupervisionNotice,
+):
     admin.site.register(_model, RecordAdmin)

@@ -32,8 +32,13 @@ class Status(models.TextChoices):
     ARCHIVED = "archived", "归档"
 
 
-OPEN_STATUSES = (Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION, Status.CLOSURE,
-                 Status.FOLLOW_UP)
+OPEN_STATUSES = (
+    Status.INTAKE,
+    Status.INVESTIGATION,
+    Status.MEDIATION,
+    Status.CLOSURE,
+    Status.FOLLOW_UP,
+)
 
 
 class Outcome(models.TextChoices):

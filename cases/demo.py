@@ -17,16 +17,30 @@ PASSWORD = "demo-pass-2026"
 User = get_user_model()
 
 REGIONS = {
-    "青山市": ("city", {
-        "青山县": ("county", {
-            "东镇": ("township", {"东村": ("village", {"东村第一网格": ("grid", {})}),
-                                "南村": ("village", {})}),
-            "北镇": ("township", {"北村": ("village", {})}),
-        }),
-        "白水县": ("county", {
-            "西镇": ("township", {"西村": ("village", {})}),
-        }),
-    }),
+    "青山市": (
+        "city",
+        {
+            "青山县": (
+                "county",
+                {
+                    "东镇": (
+                        "township",
+                        {
+                            "东村": ("village", {"东村第一网格": ("grid", {})}),
+                            "南村": ("village", {}),
+                        },
+                    ),
+                    "北镇": ("township", {"北村": ("village", {})}),
+                },
+            ),
+            "白水县": (
+                "county",
+                {
+                    "西镇": ("township", {"西村": ("village", {})}),
+                },
+            ),
+        },
+    ),
 }
 
 ORGANIZATIONS = [
@@ -60,8 +74,12 @@ def _regions(tree: dict, parent=None) -> None:
 def seed_reference() -> dict:
     _regions(REGIONS)
     taxonomy, _ = DisputeTaxonomy.objects.get_or_create(
-        version=1, defaults={"name": "人民调解纠纷类型", "effective_from": dt.date(2026, 1, 1),
-                             "is_current": True},
+        version=1,
+        defaults={
+            "name": "人民调解纠纷类型",
+            "effective_from": dt.date(2026, 1, 1),
+            "is_current": True,
+        },
     )
     for order, (code, name) in enumerate(DISPUTE_TYPES_V1):
         DisputeType.objects.update_or_create(
@@ -73,25 +91,28 @@ def seed_reference() -> dict:
             defaults={"name": name, "seal_name": name, "region": Region.objects.get(name=village)},
         )
     admin, created = User.objects.get_or_create(
-        username="admin", defaults={"first_name": "系统管理员", "is_staff": True,
-                                    "is_superuser": True},
+        username="admin",
+        defaults={"first_name": "系统管理员", "is_staff": True, "is_superuser": True},
     )
     if created:
         admin.set_password(PASSWORD)
         admin.save()
     for username, full_name, role, where, phone, address in USERS:
-        user, created = User.objects.get_or_create(username=username,
-                                                   defaults={"first_name": full_name})
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": full_name}
+        )
         if created:
             user.set_password(PASSWORD)
             user.save()
         Profile.objects.update_or_create(user=user, defaults={"phone": phone, "address": address})
         if role == "supervisor":
-            Membership.objects.get_or_create(user=user, role=role,
-                                             region=Region.objects.get(name=where))
+            Membership.objects.get_or_create(
+                user=user, role=role, region=Region.objects.get(name=where)
+            )
         else:
-            Membership.objects.get_or_create(user=user, role=role,
-                                             organization=Organization.objects.get(short_code=where))
+            Membership.objects.get_or_create(
+                user=user, role=role, organization=Organization.objects.get(short_code=where)
+            )
     return {"users": User.objects.count(), "regions": Region.objects.count()}
 
 
@@ -113,9 +134,21 @@ PLACES = ["村委会调解室", "当事人家中", "纠纷现场", "镇司法所
 
 # The path each demo case is walked to (every state, outcome and risk level appears).
 SCENARIOS = [
-    "intake", "declined", "investigation", "mediation", "written", "oral_follow_up",
-    "failed_archived", "withdrawn", "written_archived", "high_risk", "critical", "overdue",
-    "extended", "declined_archived", "reopened",
+    "intake",
+    "declined",
+    "investigation",
+    "mediation",
+    "written",
+    "oral_follow_up",
+    "failed_archived",
+    "withdrawn",
+    "written_archived",
+    "high_risk",
+    "critical",
+    "overdue",
+    "extended",
+    "declined_archived",
+    "reopened",
 ]
 
 
@@ -125,11 +158,16 @@ def _person(rng: random.Random, role: str, village: str) -> dict:
     birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 50))
     body = f"{rng.choice(['110101', '110105'])}{birth:%Y%m%d}{rng.randrange(100, 999)}"
     return {
-        "role": role, "kind": "person", "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
-        "gender": rng.choice(["male", "female"]), "ethnicity": "汉族", "birth_date": birth,
+        "role": role,
+        "kind": "person",
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "gender": rng.choice(["male", "female"]),
+        "ethnicity": "汉族",
+        "birth_date": birth,
         "id_number": body + ric.calc_check_digit(body + "0"),
         "phone": f"13{rng.randrange(100000000, 999999999)}",
-        "address": f"{village}{rng.randrange(1, 9)}组{rng.randrange(1, 60)}号", "occupation": "农民",
+        "address": f"{village}{rng.randrange(1, 9)}组{rng.randrange(1, 60)}号",
+        "occupation": "农民",
     }
 
 
@@ -153,80 +191,136 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
     org = Organization.objects.get(short_code="西村调委" if i % 7 == 3 else "东村调委")
     clerk = User.objects.get(username="clerk" if org.short_code == "东村调委" else "clerk_b")
     director = User.objects.get(username="director") if org.short_code == "东村调委" else None
-    mediator = User.objects.get(username="mediator" if org.short_code == "东村调委" else "mediator_b")
+    mediator = User.objects.get(
+        username="mediator" if org.short_code == "东村调委" else "mediator_b"
+    )
     types = list(DisputeType.objects.filter(taxonomy__is_current=True))
-    factors = {"high_risk": ["violence_threat"],
-               "critical": ["violence_threat", "self_harm_threat"]}.get(scenario, [])
+    factors = {
+        "high_risk": ["violence_threat"],
+        "critical": ["violence_threat", "self_harm_threat"],
+    }.get(scenario, [])
     if scenario == "intake" and i % 2:
         factors = ["petition_history", "vulnerable_party"]  # medium
     case = s.case_register(
-        actor=clerk, organization=org, region=org.region, dispute_type=types[i % len(types)],
+        actor=clerk,
+        organization=org,
+        region=org.region,
+        dispute_type=types[i % len(types)],
         source=list(Source.values)[i % len(Source.values)],
         summary=f"【演示】{types[i % len(types)].name}纠纷：双方因{rng.choice(['宅基地界址', '赔偿款', '借款', '噪音', '用水'])}发生争执，经多次协商未果。",
         requests="请求调委会主持调解，依法解决纠纷。",
         amount_involved=rng.choice([None, 3000, 12000, 50000, 150000]),
         occurred_on=timezone.localdate() - dt.timedelta(days=rng.randrange(5, 60)),
-        parties=[_person(rng, "applicant", org.region.full_name),
-                 _person(rng, "respondent", org.region.full_name)],
+        parties=[
+            _person(rng, "applicant", org.region.full_name),
+            _person(rng, "respondent", org.region.full_name),
+        ],
         risk_factors=factors,
     )
     if scenario in ("intake", "overdue"):
         return
     if scenario.startswith("declined"):
-        s.case_transition(case, "decline", actor=clerk, reason="不属于人民调解受理范围，已告知当事人向有关部门反映。")
+        s.case_transition(
+            case,
+            "decline",
+            actor=clerk,
+            reason="不属于人民调解受理范围，已告知当事人向有关部门反映。",
+        )
         if scenario == "declined_archived" and director:
             s.case_transition(case, "approve_closure", actor=director)
         return
     if scenario == "critical":
-        s.case_report_risk(case, actor=clerk, reported_to="东镇派出所、青山县综治中心",
-                           reason="一方扬言报复并有自伤言行")
+        s.case_report_risk(
+            case,
+            actor=clerk,
+            reported_to="东镇派出所、青山县综治中心",
+            reason="一方扬言报复并有自伤言行",
+        )
     s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
     if scenario in ("investigation", "critical"):
         return
     if scenario == "withdrawn":
-        s.case_transition(case, "withdraw", actor=clerk, party="申请人",
-                          reason="双方已自行和解，申请人撤回申请。")
+        s.case_transition(
+            case, "withdraw", actor=clerk, party="申请人", reason="双方已自行和解，申请人撤回申请。"
+        )
         return
-    s.record_add(case, "investigation", actor=mediator,
-                 conducted_at=timezone.now(), place=rng.choice(PLACES),
-                 interviewee=case.parties.first().name, recorder=mediator.get_full_name(),
-                 content="了解纠纷经过：双方对事实基本无争议，争议集中在赔偿数额。")
+    s.record_add(
+        case,
+        "investigation",
+        actor=mediator,
+        conducted_at=timezone.now(),
+        place=rng.choice(PLACES),
+        interviewee=case.parties.first().name,
+        recorder=mediator.get_full_name(),
+        content="了解纠纷经过：双方对事实基本无争议，争议集中在赔偿数额。",
+    )
     if scenario == "extended":
-        s.case_transition(case, "extend_deadline", actor=mediator, days=15, consent=True,
-                          reason="需等待鉴定结果")
+        s.case_transition(
+            case, "extend_deadline", actor=mediator, days=15, consent=True, reason="需等待鉴定结果"
+        )
     s.case_transition(case, "start_mediation", actor=mediator)
-    s.record_add(case, "session", actor=mediator, held_at=timezone.now(),
-                 place=rng.choice(PLACES), attendees="双方当事人及调解员",
-                 content="双方陈述各自意见，调解员释法明理。", facts_verified="事实清楚。",
-                 result="双方同意协商解决。")
+    s.record_add(
+        case,
+        "session",
+        actor=mediator,
+        held_at=timezone.now(),
+        place=rng.choice(PLACES),
+        attendees="双方当事人及调解员",
+        content="双方陈述各自意见，调解员释法明理。",
+        facts_verified="事实清楚。",
+        result="双方同意协商解决。",
+    )
     if scenario in ("mediation", "high_risk", "extended"):
         return
     if scenario == "failed_archived":
-        s.case_transition(case, "record_failure", actor=mediator,
-                          reason="双方分歧较大，经多次调解未能达成协议。")
+        s.case_transition(
+            case, "record_failure", actor=mediator, reason="双方分歧较大，经多次调解未能达成协议。"
+        )
         if director:
-            s.case_transition(case, "approve_closure", actor=director,
-                              summary_of_work="调解不成，已告知其他救济途径。")
+            s.case_transition(
+                case,
+                "approve_closure",
+                actor=director,
+                summary_of_work="调解不成，已告知其他救济途径。",
+            )
         return
     kind = "oral" if scenario == "oral_follow_up" else "written"
     s.case_transition(
-        case, "record_agreement", actor=mediator, kind=kind,
-        terms=["被申请人于履行期限内一次性支付申请人赔偿款人民币伍仟元整。",
-               "申请人收到款项后不再就本纠纷主张其他权利。", "调解费用由调委会承担，不向当事人收取。"],
-        performance_method="现金或银行转账", amount=5000, signatures_complete=True,
+        case,
+        "record_agreement",
+        actor=mediator,
+        kind=kind,
+        terms=[
+            "被申请人于履行期限内一次性支付申请人赔偿款人民币伍仟元整。",
+            "申请人收到款项后不再就本纠纷主张其他权利。",
+            "调解费用由调委会承担，不向当事人收取。",
+        ],
+        performance_method="现金或银行转账",
+        amount=5000,
+        signatures_complete=True,
         performance_deadline=timezone.localdate() + dt.timedelta(days=10),
     )
     if scenario == "written" or director is None:
         return
-    s.case_transition(case, "approve_closure", actor=director,
-                      summary_of_work="经调解双方达成协议，纠纷化解。")
+    s.case_transition(
+        case, "approve_closure", actor=director, summary_of_work="经调解双方达成协议，纠纷化解。"
+    )
     if scenario in ("oral_follow_up",):
         return
     performance = "not_performed" if scenario == "reopened" else "performed"
-    s.record_add(case, "follow_up", actor=mediator, visited_at=timezone.now(), method="phone",
-                 visitee=case.parties.first().name, performance=performance,
-                 satisfaction="satisfied" if performance == "performed" else "unsatisfied")
+    s.record_add(
+        case,
+        "follow_up",
+        actor=mediator,
+        visited_at=timezone.now(),
+        method="phone",
+        visitee=case.parties.first().name,
+        performance=performance,
+        satisfaction="satisfied" if performance == "performed" else "unsatisfied",
+    )
     if scenario == "reopened":
-        s.case_transition(case, "reopen", actor=director, reason="被申请人未按期履行，重新组织调解。")
+        s.case_transition(
+            case, "reopen", actor=director, reason="被申请人未按期履行，重新组织调解。"
+        )
         return
     s.case_transition(case, "archive", actor=clerk)

@@ -17,7 +17,8 @@ def validate_id_number(value: str) -> None:
     except StdnumError:
         raise ValidationError(
             "身份证号“%(value)s”无效：请检查位数、出生日期和末位校验码。",
-            code="invalid_id_number", params={"value": value},
+            code="invalid_id_number",
+            params={"value": value},
         ) from None
 
 
@@ -25,7 +26,8 @@ def validate_phone(value: str) -> None:
     if value and not (_MOBILE.match(value) or _LANDLINE.match(value)):
         raise ValidationError(
             "电话号码“%(value)s”无效：手机号为11位数字，固话如 0571-12345678。",
-            code="invalid_phone", params={"value": value},
+            code="invalid_phone",
+            params={"value": value},
         )
 
 

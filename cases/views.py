@@ -19,28 +19,36 @@ def home(request):
     if scope.is_admin(user):
         roles.add(Role.ADMIN)
     sections = {
-        "intake": visible.filter(status="intake").count() if roles & {"clerk", "director"} else None,
+        "intake": visible.filter(status="intake").count()
+        if roles & {"clerk", "director"}
+        else None,
         "awaiting_approval": (
             visible.filter(status="closure").count() if "director" in roles else None
         ),
         "my_cases": (
             visible.filter(mediators=user).exclude(status="archived").count()
-            if "mediator" in roles or "director" in roles else None
+            if "mediator" in roles or "director" in roles
+            else None
         ),
         "overdue": visible.filter(deadlines.overdue_q()).count(),
         "due_soon": visible.filter(deadlines.due_soon_q()).count(),
         "high_risk": visible.filter(risk_level__in=["high", "critical"])
-        .exclude(status="archived").count(),
+        .exclude(status="archived")
+        .count(),
         "total": visible.count(),
     }
-    return render(request, "tiaojie/home.html", {
-        "memberships": scope.memberships(user),
-        "roles": roles,
-        "sections": sections,
-        "unread": unread_count(user),
-        "is_supervisor": "supervisor" in roles,
-        "is_admin": Role.ADMIN in roles,
-    })
+    return render(
+        request,
+        "tiaojie/home.html",
+        {
+            "memberships": scope.memberships(user),
+            "roles": roles,
+            "sections": sections,
+            "unread": unread_count(user),
+            "is_supervisor": "supervisor" in roles,
+            "is_admin": Role.ADMIN in roles,
+        },
+    )
 
 
 def healthz(request):

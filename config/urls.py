@@ -13,6 +13,7 @@ site = Site(title="调解", viewsets=[])
 urlpatterns = [
     path("accounts/", AuthViewset(allow_password_change=True).urls),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("verify/<str:token>/", document_views.verify, name="verify"),
     path("healthz/", case_views.healthz, name="healthz"),

@@ -48,7 +48,8 @@ def completeness(case) -> Completeness:
     a failed one is missing until retried."""
     present = set(
         Document.objects.filter(
-            case=case, superseded_by__isnull=True,
+            case=case,
+            superseded_by__isnull=True,
             status__in=[Document.Status.ISSUED, Document.Status.PENDING],
         ).values_list("code", "slot")
     )

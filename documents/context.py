@@ -30,7 +30,9 @@ def case_data(case) -> dict:
         "amount_involved": str(case.amount_involved) if case.amount_involved is not None else "",
         "occurred_on": _d(case.occurred_on),
         "registered_on": _d(timezone.localtime(case.registered_at).date()),
-        "accepted_on": _d(timezone.localtime(case.accepted_at).date()) if case.accepted_at else None,
+        "accepted_on": _d(timezone.localtime(case.accepted_at).date())
+        if case.accepted_at
+        else None,
         "region": case.region.full_name,
         "mediators": [display_name(u) for u in case.mediators.all()],
         "status_label": case.get_status_display(),
@@ -43,11 +45,18 @@ def case_data(case) -> dict:
 def parties_data(case) -> list[dict]:
     return [
         {
-            "role": p.role, "role_label": p.get_role_display(), "kind": p.kind,
-            "kind_label": p.get_kind_display(), "name": p.name,
+            "role": p.role,
+            "role_label": p.get_role_display(),
+            "kind": p.kind,
+            "kind_label": p.get_kind_display(),
+            "name": p.name,
             "gender_label": p.get_gender_display() if p.gender else "",
-            "ethnicity": p.ethnicity, "birth_date": _d(p.birth_date), "id_number": p.id_number,
-            "phone": p.phone, "address": p.address, "occupation": p.occupation,
+            "ethnicity": p.ethnicity,
+            "birth_date": _d(p.birth_date),
+            "id_number": p.id_number,
+            "phone": p.phone,
+            "address": p.address,
+            "occupation": p.occupation,
         }
         for p in case.parties.all()
     ]
@@ -55,14 +64,18 @@ def parties_data(case) -> list[dict]:
 
 def _agreement(a) -> dict:
     return {
-        "number": a.number, "facts": a.facts, "responsibilities": a.responsibilities,
-        "terms": list(a.terms), "performance_method": a.performance_method,
+        "number": a.number,
+        "facts": a.facts,
+        "responsibilities": a.responsibilities,
+        "terms": list(a.terms),
+        "performance_method": a.performance_method,
         "performance_deadline": _d(a.performance_deadline),
-        "amount": str(a.amount) if a.amount is not None else "", "effective_on": _d(a.effective_on),
+        "amount": str(a.amount) if a.amount is not None else "",
+        "effective_on": _d(a.effective_on),
         "signatures": {
-            "parties": [{"name": p.name, "signed": a.parties_signed}
-                        for p in a.case.parties.all()],
-            "mediator": a.mediator_signed, "seal": a.seal_affixed,
+            "parties": [{"name": p.name, "signed": a.parties_signed} for p in a.case.parties.all()],
+            "mediator": a.mediator_signed,
+            "seal": a.seal_affixed,
         },
         "copies": a.case.parties.count() + 1,
     }
@@ -72,67 +85,111 @@ def record_data(code: str, case, record, actor) -> dict:
     today = _d(timezone.localdate())
     agreement = case.current_agreement
     if code == "APP":
-        return {"application_kind": case.application_kind, "facts": case.summary,
-                "requests": case.requests,
-                "applied_on": _d(timezone.localtime(case.registered_at).date())}
+        return {
+            "application_kind": case.application_kind,
+            "facts": case.summary,
+            "requests": case.requests,
+            "applied_on": _d(timezone.localtime(case.registered_at).date()),
+        }
     if code == "REG":
-        return {"accepted_on": today, "accepted_by": display_name(actor),
-                "mediators": [display_name(u) for u in case.mediators.all()],
-                "source_label": Source(case.source).label, "registrar": display_name(case.created_by)}
+        return {
+            "accepted_on": today,
+            "accepted_by": display_name(actor),
+            "mediators": [display_name(u) for u in case.mediators.all()],
+            "source_label": Source(case.source).label,
+            "registrar": display_name(case.created_by),
+        }
     if code == "NOT":
         return {"notified_on": today}
     if code == "DEC":
         return {"reason": case.closing_reason, "declined_on": today}
     if code == "INV":
-        return {"conducted_at": _d(record.conducted_at), "place": record.place,
-                "interviewers": list(record.interviewers), "recorder": record.recorder,
-                "interviewee": record.interviewee, "content": record.content,
-                "evidence": list(record.evidence)}
+        return {
+            "conducted_at": _d(record.conducted_at),
+            "place": record.place,
+            "interviewers": list(record.interviewers),
+            "recorder": record.recorder,
+            "interviewee": record.interviewee,
+            "content": record.content,
+            "evidence": list(record.evidence),
+        }
     if code == "MED":
-        return {"held_at": _d(record.held_at), "place": record.place,
-                "mediators": list(record.mediator_names), "attendees": record.attendees,
-                "content": record.content, "facts_verified": record.facts_verified,
-                "result": record.result}
+        return {
+            "held_at": _d(record.held_at),
+            "place": record.place,
+            "mediators": list(record.mediator_names),
+            "attendees": record.attendees,
+            "content": record.content,
+            "facts_verified": record.facts_verified,
+            "result": record.result,
+        }
     if code == "EXT":
-        return {"days": record.days, "old_deadline": _d(record.old_deadline),
-                "new_deadline": _d(record.new_deadline), "reason": record.reason,
-                "consents": list(record.consent)}
+        return {
+            "days": record.days,
+            "old_deadline": _d(record.old_deadline),
+            "new_deadline": _d(record.new_deadline),
+            "reason": record.reason,
+            "consents": list(record.consent),
+        }
     if code in ("AGR", "ORA"):
         return _agreement(record)
     if code == "TRM":
-        return {"reason": case.closing_reason, "ended_on": today,
-                "withdrawn_by": case.withdrawn_by,
-                "kind": "withdrawn" if case.outcome == "withdrawn" else "failed"}
+        return {
+            "reason": case.closing_reason,
+            "ended_on": today,
+            "withdrawn_by": case.withdrawn_by,
+            "kind": "withdrawn" if case.outcome == "withdrawn" else "failed",
+        }
     if code == "CLS":
-        return {"outcome_label": case.get_outcome_display(), "closed_on": today,
-                "approved_by": display_name(actor), "approved_on": today,
-                "summary_of_work": case.summary_of_work,
-                "agreement_number": agreement.number if agreement else ""}
+        return {
+            "outcome_label": case.get_outcome_display(),
+            "closed_on": today,
+            "approved_by": display_name(actor),
+            "approved_on": today,
+            "summary_of_work": case.summary_of_work,
+            "agreement_number": agreement.number if agreement else "",
+        }
     if code == "FUV":
-        return {"agreement_number": agreement.number if agreement else "",
-                "visited_at": _d(record.visited_at), "method_label": record.get_method_display(),
-                "visitor": record.visitor, "visitee": record.visitee,
-                "performance_label": record.get_performance_display(),
-                "satisfaction_label": record.get_satisfaction_display(),
-                "new_risks": record.new_risks, "action_taken": record.action_taken,
-                "went_to_court": record.went_to_court}
+        return {
+            "agreement_number": agreement.number if agreement else "",
+            "visited_at": _d(record.visited_at),
+            "method_label": record.get_method_display(),
+            "visitor": record.visitor,
+            "visitee": record.visitee,
+            "performance_label": record.get_performance_display(),
+            "satisfaction_label": record.get_satisfaction_display(),
+            "new_risks": record.new_risks,
+            "action_taken": record.action_taken,
+            "went_to_court": record.went_to_court,
+        }
     if code == "SUP":
-        return {"issued_by": display_name(record.created_by), "authority": record.authority,
-                "content": record.content, "reply_by": _d(record.reply_by)}
+        return {
+            "issued_by": display_name(record.created_by),
+            "authority": record.authority,
+            "content": record.content,
+            "reply_by": _d(record.reply_by),
+        }
     if code == "DOS":
         return {}
     raise ValueError(f"unknown document code {code}")
 
 
 def organization_data(org) -> dict:
-    return {"name": org.name, "short_code": org.short_code, "seal_name": org.seal_name,
-            "region": org.region.full_name}
+    return {
+        "name": org.name,
+        "short_code": org.short_code,
+        "seal_name": org.seal_name,
+        "region": org.region.full_name,
+    }
 
 
 def document_header(doc: Document) -> dict:
     return {
-        "code": doc.code, "title": TITLES[doc.code], "number": doc.number,
-        "version": doc.version, "token": doc.token,
+        "code": doc.code,
+        "title": TITLES[doc.code],
+        "number": doc.number,
+        "version": doc.version,
+        "token": doc.token,
         "verify_url": settings.SITE_URL + reverse("verify", args=[doc.token]),
         "issued_on": _d(timezone.localtime(doc.created_at).date()),
         "issued_at": timezone.localtime(doc.created_at).isoformat(timespec="seconds"),

@@ -25,8 +25,7 @@ TITLES = {
     "DOS": "人民调解卷宗",
 }
 # Dossier order (卷内目录): the order of the paper file.
-ORDER = ["APP", "REG", "NOT", "DEC", "INV", "EXT", "MED", "AGR", "ORA", "TRM", "CLS", "FUV",
-         "SUP"]
+ORDER = ["APP", "REG", "NOT", "DEC", "INV", "EXT", "MED", "AGR", "ORA", "TRM", "CLS", "FUV", "SUP"]
 
 
 def new_token() -> str:

@@ -322,7 +322,7 @@ class _GlyphWatch(logging.Filter):
         self.logger.setLevel(self._old_level)
 
 
-def _fonts():
+def _fonts() -> Any:
     # One FontConfiguration per process: building it scans fontconfig (~0.1 s per render).
     global _font_config
     if _font_config is None:
@@ -333,6 +333,8 @@ def _fonts():
 
 
 def _render(html: str, context: dict[str, Any]) -> RenderResult:
+    # Imported here: loading WeasyPrint (Pango, HarfBuzz) costs ~0.5 s that web processes and
+    # management commands, which import this module through the services, should not pay.
     from weasyprint import HTML, Attachment
     from weasyprint.urls import URLFetcher
 

@@ -30,7 +30,8 @@ def _number(case, code: str, slot: str, record) -> str:
 
 def dossier_documents(case) -> list[Document]:
     docs = Document.objects.filter(
-        case=case, superseded_by__isnull=True,
+        case=case,
+        superseded_by__isnull=True,
         status__in=[Document.Status.ISSUED, Document.Status.PENDING],
     ).exclude(code="DOS")
     return sorted(docs, key=lambda d: (ORDER.index(d.code), d.created_at, d.pk))
@@ -44,14 +45,20 @@ def documents_schedule(case, items, *, actor, event=None) -> list[Document]:
         slot = f"r{record.pk}" if record is not None and code in SLOTTED else ""
         last = Document.objects.filter(case=case, code=code, slot=slot).aggregate(v=Max("version"))
         doc = Document.objects.create(
-            case=case, code=code, slot=slot, version=(last["v"] or 0) + 1,
-            number=_number(case, code, slot, record), issued_by=actor,
+            case=case,
+            code=code,
+            slot=slot,
+            version=(last["v"] or 0) + 1,
+            number=_number(case, code, slot, record),
+            issued_by=actor,
         )
         doc.context = ctx.build_context(doc, record, actor)
         if code == "DOS":
             doc.context["dossier"] = {
                 "archived_on": doc.context["document"]["issued_on"],
-                "archivist": ctx.display_name(actor), "retention": "长期", "notes": "",
+                "archivist": ctx.display_name(actor),
+                "retention": "长期",
+                "notes": "",
                 "documents": [d.context for d in dossier_documents(case)],
             }
         doc.save(update_fields=["context"])
@@ -93,16 +100,20 @@ def document_issue(pk: int) -> Document:
             doc.status, doc.issued_at, doc.error = Document.Status.ISSUED, timezone.now(), ""
             doc.attempts += 1
             doc.save()
-            previous = (
-                Document.objects.filter(case_id=doc.case_id, code=doc.code, slot=doc.slot,
-                                        version__lt=doc.version, superseded_by__isnull=True)
+            previous = Document.objects.filter(
+                case_id=doc.case_id,
+                code=doc.code,
+                slot=doc.slot,
+                version__lt=doc.version,
+                superseded_by__isnull=True,
             )
             previous.update(superseded_by=doc, status=Document.Status.SUPERSEDED)
         return doc
     except Exception as exc:  # noqa: BLE001 - any render error must be recorded, not lost
         log.exception("rendering document %s failed", pk)
         Document.objects.filter(pk=pk).exclude(status=Document.Status.ISSUED).update(
-            status=Document.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+            status=Document.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         doc.refresh_from_db()
         return doc

@@ -20,6 +20,8 @@ def verify(request, token: str):
             digest = hashlib.sha256()
             for chunk in upload.chunks():
                 digest.update(chunk)
-            upload_result = {"match": digest.hexdigest() == doc.sha256,
-                             "sha256": digest.hexdigest()}
+            upload_result = {
+                "match": digest.hexdigest() == doc.sha256,
+                "sha256": digest.hexdigest(),
+            }
     return render(request, "documents/web/verify.html", {"doc": doc, "result": upload_result})

@@ -117,10 +117,15 @@ def register(world, clerk):
 
     def make(**overrides):
         data = {
-            "actor": clerk, "organization": world["east"], "region": world["east_village"],
-            "dispute_type": world["neighbour"], "source": "application",
-            "summary": "邻里因排水沟堵塞发生纠纷", "requests": "恢复排水沟",
-            "amount_involved": "12000", "parties": [party("applicant", 1), party("respondent", 2)],
+            "actor": clerk,
+            "organization": world["east"],
+            "region": world["east_village"],
+            "dispute_type": world["neighbour"],
+            "source": "application",
+            "summary": "邻里因排水沟堵塞发生纠纷",
+            "requests": "恢复排水沟",
+            "amount_involved": "12000",
+            "parties": [party("applicant", 1), party("respondent", 2)],
         }
         return case_register(**(data | overrides))
 
@@ -140,25 +145,54 @@ def walk(clerk, director, mediator):
         s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
         if stage == "investigation":
             return case
-        s.record_add(case, "investigation", actor=mediator, conducted_at=timezone.now(),
-                     place="村委会", interviewee="当事人app1", content="了解情况")
+        s.record_add(
+            case,
+            "investigation",
+            actor=mediator,
+            conducted_at=timezone.now(),
+            place="村委会",
+            interviewee="当事人app1",
+            content="了解情况",
+        )
         s.case_transition(case, "start_mediation", actor=mediator)
         if stage == "mediation":
             return case
-        s.record_add(case, "session", actor=mediator, held_at=timezone.now(), place="调解室",
-                     attendees="双方", content="陈述", result="同意")
-        s.case_transition(case, "record_agreement", actor=mediator, kind="written",
-                          terms=["支付五千元"], performance_method="转账",
-                          performance_deadline=timezone.localdate() + dt.timedelta(days=10),
-                          amount=5000, signatures_complete=True)
+        s.record_add(
+            case,
+            "session",
+            actor=mediator,
+            held_at=timezone.now(),
+            place="调解室",
+            attendees="双方",
+            content="陈述",
+            result="同意",
+        )
+        s.case_transition(
+            case,
+            "record_agreement",
+            actor=mediator,
+            kind="written",
+            terms=["支付五千元"],
+            performance_method="转账",
+            performance_deadline=timezone.localdate() + dt.timedelta(days=10),
+            amount=5000,
+            signatures_complete=True,
+        )
         if stage == "closure":
             return case
         s.case_transition(case, "approve_closure", actor=director)
         if stage == "follow_up":
             return case
-        s.record_add(case, "follow_up", actor=mediator, visited_at=timezone.now(),
-                     method="phone", visitee="当事人app1", performance="performed",
-                     satisfaction="satisfied")
+        s.record_add(
+            case,
+            "follow_up",
+            actor=mediator,
+            visited_at=timezone.now(),
+            method="phone",
+            visitee="当事人app1",
+            performance="performed",
+            satisfaction="satisfied",
+        )
         s.case_transition(case, "archive", actor=clerk)
         return case
 

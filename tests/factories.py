@@ -60,8 +60,15 @@ def member(user, role: str, *, organization=None, region=None):
 
 def party(role: str = "applicant", n: int = 1, **overrides) -> dict:
     data = {
-        "role": role, "kind": "person", "name": f"当事人{role[:3]}{n}", "gender": "male",
-        "ethnicity": "汉族", "birth_date": dt.date(1970, 5, 1), "id_number": id_number(n),
-        "phone": f"1370000{n:04d}", "address": f"东村{n}组", "occupation": "农民",
+        "role": role,
+        "kind": "person",
+        "name": f"当事人{role[:3]}{n}",
+        "gender": "male",
+        "ethnicity": "汉族",
+        "birth_date": dt.date(1970, 5, 1),
+        "id_number": id_number(n),
+        "phone": f"1370000{n:04d}",
+        "address": f"东村{n}组",
+        "occupation": "农民",
     }
     return data | overrides

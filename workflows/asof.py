@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-FIELDS = ("status", "outcome", "organization", "mediators", "risk_level", "risk_score",
-          "deadline")
+FIELDS = ("status", "outcome", "organization", "mediators", "risk_level", "risk_score", "deadline")
 
 
 def case_as_of(case, moment: dt.datetime) -> dict | None:

@@ -42,7 +42,9 @@ def stage_deadline(case, *, on: dt.date | None = None) -> dt.date | None:
 
 
 def judicial_window_end(agreement) -> dt.date:
-    return agreement.effective_on + dt.timedelta(days=DeadlineSettings.current().judicial_window_days)
+    return agreement.effective_on + dt.timedelta(
+        days=DeadlineSettings.current().judicial_window_days
+    )
 
 
 def overdue_q(on: dt.date | None = None) -> Q:
@@ -56,7 +58,7 @@ def due_soon_q(on: dt.date | None = None) -> Q:
 
 
 def deadline_state(case, on: dt.date | None = None) -> str:
-    """"overdue", "due_soon" or "" for one case (the same rule as the querysets)."""
+    """ "overdue", "due_soon" or "" for one case (the same rule as the querysets)."""
     on = on or today()
     if case.status not in OPEN_STATUSES or not case.deadline:
         return ""

@@ -20,8 +20,12 @@ class CaseEvent(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", verbose_name="操作人",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="操作人",
     )
     kind = models.CharField("类别", max_length=16, choices=Kind.choices)
     name = models.CharField("事项", max_length=32, db_index=True)

@@ -37,7 +37,8 @@ def supervisors_in_scope(case):
 
 def committee(case, roles=(Role.DIRECTOR, Role.CLERK)):
     return User.objects.filter(
-        memberships__organization_id=case.organization_id, memberships__role__in=roles,
+        memberships__organization_id=case.organization_id,
+        memberships__role__in=roles,
         is_active=True,
     ).distinct()
 
@@ -48,20 +49,32 @@ def task_assigned(case, users) -> None:
 
 def high_risk(case) -> None:
     label = case.get_risk_level_display()
-    _send(list(supervisors_in_scope(case)) + list(committee(case, (Role.DIRECTOR,))), case,
-          Notification.Kind.HIGH_RISK, f"{case.number}：风险等级为“{label}”，请关注")
+    _send(
+        list(supervisors_in_scope(case)) + list(committee(case, (Role.DIRECTOR,))),
+        case,
+        Notification.Kind.HIGH_RISK,
+        f"{case.number}：风险等级为“{label}”，请关注",
+    )
 
 
 def overdue(case) -> None:
     users = list(case.mediators.all()) + list(committee(case, (Role.DIRECTOR,)))
-    _send(users, case, Notification.Kind.OVERDUE,
-          f"{case.number}：{case.get_status_display()}阶段已超期（期限{case.deadline}）")
+    _send(
+        users,
+        case,
+        Notification.Kind.OVERDUE,
+        f"{case.number}：{case.get_status_display()}阶段已超期（期限{case.deadline}）",
+    )
 
 
 def due_soon(case) -> None:
     users = list(case.mediators.all()) or list(committee(case))
-    _send(users, case, Notification.Kind.DUE_SOON,
-          f"{case.number}：{case.get_status_display()}阶段将于{case.deadline}到期")
+    _send(
+        users,
+        case,
+        Notification.Kind.DUE_SOON,
+        f"{case.number}：{case.get_status_display()}阶段将于{case.deadline}到期",
+    )
 
 
 def supervision(case, notice) -> None:

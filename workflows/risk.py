@@ -22,7 +22,12 @@ POINTS = {
     RiskFactor.OVERDUE: 10,
 }
 # score ≥ threshold → level; checked from the top.
-LEVELS = [(60, RiskLevel.CRITICAL), (40, RiskLevel.HIGH), (20, RiskLevel.MEDIUM), (0, RiskLevel.LOW)]
+LEVELS = [
+    (60, RiskLevel.CRITICAL),
+    (40, RiskLevel.HIGH),
+    (20, RiskLevel.MEDIUM),
+    (0, RiskLevel.LOW),
+]
 LARGE_AMOUNT = Decimal("100000")
 
 
@@ -79,8 +84,12 @@ def assess(case, *, overdue: bool) -> Assessment:
     if overdue:
         automatic.add(RiskFactor.OVERDUE)
     reasons = [
-        {"factor": f.value, "label": f.label, "points": POINTS[f],
-         "source": "automatic" if f in automatic else "recorded"}
+        {
+            "factor": f.value,
+            "label": f.label,
+            "points": POINTS[f],
+            "source": "automatic" if f in automatic else "recorded",
+        }
         for f in sorted(factors | automatic, key=lambda f: (-POINTS[f], f.value))
     ]
     score = sum(r["points"] for r in reasons)

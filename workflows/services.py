@@ -25,7 +25,6 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from cases import scope
 from cases.choices import (
     AGREEMENT_OUTCOMES,
-
     AgreementKind,
     Outcome,
     PartyRole,
@@ -61,8 +60,7 @@ from workflows.models import CaseEvent
 from workflows.transitions import ASSIGNED, CLERK, DIRECTOR, ROLE_LABELS, SPECS, SUPERVISOR
 
 User = get_user_model()
-TRACKED = ("status", "outcome", "organization", "mediators", "risk_level", "risk_score",
-           "deadline")
+TRACKED = ("status", "outcome", "organization", "mediators", "risk_level", "risk_score", "deadline")
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -132,7 +130,9 @@ def next_number(organization: Organization, year: int, kind: str) -> int:
 def _refresh_risk(case) -> risk.Assessment:
     assessment = risk.assess(case, overdue=deadlines.deadline_state(case) == "overdue")
     case.risk_score, case.risk_level, case.risk_reasons = (
-        assessment.score, assessment.level, assessment.reasons
+        assessment.score,
+        assessment.level,
+        assessment.reasons,
     )
     return assessment
 
@@ -164,8 +164,7 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
             raise Conflict()
         before = snapshot(locked)
         old_level = locked.risk_level
-        change = Change(case=locked, actor=actor, name=name, kind=kind,
-                        from_status=locked.status)
+        change = Change(case=locked, actor=actor, name=name, kind=kind, from_status=locked.status)
         yield change
         _refresh_risk(locked)
         locked.updated_by = actor if actor is not None else locked.updated_by
@@ -180,12 +179,19 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
         locked.version = case.version + 1
         after = snapshot(locked)
         event = CaseEvent.objects.create(
-            case=locked, actor=actor, kind=change.kind, name=name,
-            from_status=change.from_status, to_status=locked.status,
-            reason=change.reason, data={"changes": _diff(before, after), **change.data}, ip=ip,
+            case=locked,
+            actor=actor,
+            kind=change.kind,
+            name=name,
+            from_status=change.from_status,
+            to_status=locked.status,
+            reason=change.reason,
+            data={"changes": _diff(before, after), **change.data},
+            ip=ip,
         )
         if locked.risk_level != old_level and locked.risk_level in (
-            RiskLevel.HIGH, RiskLevel.CRITICAL
+            RiskLevel.HIGH,
+            RiskLevel.CRITICAL,
         ):
             notify.high_risk(locked)
         if change.documents:
@@ -197,15 +203,27 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
 
 
 # --- registration -------------------------------------------------------------------------
-PARTY_FIELDS = ("role", "kind", "name", "gender", "ethnicity", "birth_date", "id_number",
-                "phone", "address", "occupation")
+PARTY_FIELDS = (
+    "role",
+    "kind",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "address",
+    "occupation",
+)
 
 
 def _build_party(case, data: dict) -> Party:
     unknown = set(data) - set(PARTY_FIELDS) - {"id"}
     if unknown:
-        raise InvalidInput(f"未知的当事人字段：{', '.join(sorted(unknown))}",
-                           fields={k: ["未知字段"] for k in unknown})
+        raise InvalidInput(
+            f"未知的当事人字段：{', '.join(sorted(unknown))}",
+            fields={k: ["未知字段"] for k in unknown},
+        )
     party = Party(case=case, **{k: v for k, v in data.items() if k in PARTY_FIELDS})
     if party.id_number:
         party.id_number = party.id_number.upper()
@@ -223,13 +241,28 @@ def _to_decimal(value, name: str):
 
 
 def case_register(
-    *, actor, organization: Organization, region, dispute_type, source: str, summary: str,
-    requests: str = "", amount_involved=None, occurred_on=None, parties: list[dict] = (),
-    risk_factors: list[str] = (), application_kind: str = "written", ip=None,
+    *,
+    actor,
+    organization: Organization,
+    region,
+    dispute_type,
+    source: str,
+    summary: str,
+    requests: str = "",
+    amount_involved=None,
+    occurred_on=None,
+    parties: list[dict] = (),
+    risk_factors: list[str] = (),
+    application_kind: str = "written",
+    ip=None,
 ) -> Case:
-    if organization is None or not scope.is_admin(actor) and not any(
-        m.organization_id == organization.pk and m.role in (Role.CLERK, Role.DIRECTOR)
-        for m in scope.memberships(actor)
+    if (
+        organization is None
+        or not scope.is_admin(actor)
+        and not any(
+            m.organization_id == organization.pk and m.role in (Role.CLERK, Role.DIRECTOR)
+            for m in scope.memberships(actor)
+        )
     ):
         if organization is not None and any(
             m.organization_id == organization.pk for m in scope.memberships(actor)
@@ -256,12 +289,23 @@ def case_register(
     with transaction.atomic():
         year = timezone.localdate(now).year
         case = Case(
-            organization=organization, region=region, region_path=region.path,
-            dispute_type=dispute_type, source=source, summary=summary, requests=requests,
+            organization=organization,
+            region=region,
+            region_path=region.path,
+            dispute_type=dispute_type,
+            source=source,
+            summary=summary,
+            requests=requests,
             amount_involved=_to_decimal(amount_involved, "amount_involved"),
-            occurred_on=occurred_on, application_kind=application_kind,
-            risk_factors=sorted(set(risk_factors)), registered_at=now, created_by=actor,
-            updated_by=actor, year=year, seq=0, number="-",
+            occurred_on=occurred_on,
+            application_kind=application_kind,
+            risk_factors=sorted(set(risk_factors)),
+            registered_at=now,
+            created_by=actor,
+            updated_by=actor,
+            year=year,
+            seq=0,
+            number="-",
         )
         _full_clean(case, exclude=["number", "seq", "year", "status"])
         built = [_build_party(case, p) for p in parties]
@@ -280,8 +324,14 @@ def case_register(
         _refresh_risk(case)
         case.save()
         event = CaseEvent.objects.create(
-            case=case, actor=actor, kind=CaseEvent.Kind.TRANSITION, name="register",
-            from_status="", to_status=case.status, at=now, ip=ip,
+            case=case,
+            actor=actor,
+            kind=CaseEvent.Kind.TRANSITION,
+            name="register",
+            from_status="",
+            to_status=case.status,
+            at=now,
+            ip=ip,
             data={"changes": _diff({}, snapshot(case)), "parties": len(built)},
         )
         if case.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
@@ -298,11 +348,16 @@ def _users(ids_or_users, organization) -> list:
     users = []
     for item in ids_or_users or []:
         user = item if isinstance(item, User) else User.objects.filter(pk=item).first()
-        if user is None or not user.memberships.filter(
-            organization=organization, role__in=[Role.MEDIATOR, Role.DIRECTOR]
-        ).exists():
-            raise InvalidInput(f"用户{item}不是本调委会的调解员",
-                               fields={"mediators": [f"用户{item}不是本调委会的调解员"]})
+        if (
+            user is None
+            or not user.memberships.filter(
+                organization=organization, role__in=[Role.MEDIATOR, Role.DIRECTOR]
+            ).exists()
+        ):
+            raise InvalidInput(
+                f"用户{item}不是本调委会的调解员",
+                fields={"mediators": [f"用户{item}不是本调委会的调解员"]},
+            )
         users.append(user)
     return users
 
@@ -315,8 +370,9 @@ def _date(value, name: str):
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"{name}不是有效日期（YYYY-MM-DD）",
-                           fields={name: ["不是有效日期（YYYY-MM-DD）"]}) from None
+        raise InvalidInput(
+            f"{name}不是有效日期（YYYY-MM-DD）", fields={name: ["不是有效日期（YYYY-MM-DD）"]}
+        ) from None
 
 
 _FSM_METHOD = {"approve_closure": "approve_closure_to_archive"}
@@ -329,7 +385,8 @@ def allowed_transitions(case, user) -> list[str]:
 
     roles = effective_roles(user, case)
     return [
-        name for name, spec in SPECS.items()
+        name
+        for name, spec in SPECS.items()
         if roles & spec.roles and can_proceed(getattr(case, _FSM_METHOD.get(name, name)))
     ]
 
@@ -358,9 +415,7 @@ def _state_check(ch: Change, method: str, label: str) -> None:
     from django_fsm import can_proceed
 
     if not can_proceed(getattr(ch.case, _FSM_METHOD.get(method, method))):
-        raise InvalidState(
-            f"案件当前状态为“{ch.case.get_status_display()}”，不能办理“{label}”。"
-        )
+        raise InvalidState(f"案件当前状态为“{ch.case.get_status_display()}”，不能办理“{label}”。")
 
 
 def _guard(missing: list[str]) -> None:
@@ -385,7 +440,9 @@ def _decline(ch: Change, spec, *, reason=""):
     _guard(spec.guard(ch.case, reason=reason))
     ch.case.decline()
     ch.case.outcome, ch.case.closing_reason, ch.case.outcome_at = (
-        Outcome.DECLINED, reason, timezone.now()
+        Outcome.DECLINED,
+        reason,
+        timezone.now(),
     )
     ch.reason = reason
     ch.documents = [("DEC", None)]
@@ -398,9 +455,21 @@ def _start_mediation(ch: Change, spec):
 
 
 def _record_agreement(
-    ch: Change, spec, *, kind="written", terms=(), performance_method="",
-    performance_deadline=None, amount=None, signatures_complete=None, parties_signed=None,
-    mediator_signed=None, seal_affixed=None, facts="", responsibilities="", effective_on=None,
+    ch: Change,
+    spec,
+    *,
+    kind="written",
+    terms=(),
+    performance_method="",
+    performance_deadline=None,
+    amount=None,
+    signatures_complete=None,
+    parties_signed=None,
+    mediator_signed=None,
+    seal_affixed=None,
+    facts="",
+    responsibilities="",
+    effective_on=None,
 ):
     case = ch.case
     _state_check(ch, "record_agreement", spec.label)
@@ -409,26 +478,40 @@ def _record_agreement(
     if not isinstance(terms, (list, tuple)):
         raise InvalidInput("协议条款须为列表", fields={"terms": ["须为列表"]})
     deadline = _date(performance_deadline, "performance_deadline")
-    sig = [bool(signatures_complete)] * 3 if signatures_complete is not None else [
-        bool(parties_signed), bool(mediator_signed), bool(seal_affixed)
-    ]
-    _guard(spec.guard(case, kind=kind, terms=list(terms), performance_deadline=deadline,
-                      signatures=sig))
+    sig = (
+        [bool(signatures_complete)] * 3
+        if signatures_complete is not None
+        else [bool(parties_signed), bool(mediator_signed), bool(seal_affixed)]
+    )
+    _guard(
+        spec.guard(
+            case, kind=kind, terms=list(terms), performance_deadline=deadline, signatures=sig
+        )
+    )
     case.record_agreement()
     year = timezone.localdate().year
     seq = next_number(case.organization, year, "agreement")
     from django.conf import settings
 
     agreement = Agreement(
-        case=case, created_by=ch.actor, kind=kind, year=year, seq=seq,
+        case=case,
+        created_by=ch.actor,
+        kind=kind,
+        year=year,
+        seq=seq,
         number=settings.TIAOJIE_AGREEMENT_NUMBER_FORMAT.format(
-            year=year, org=case.organization.short_code, seq=seq),
-        facts=facts or case.summary, responsibilities=responsibilities,
+            year=year, org=case.organization.short_code, seq=seq
+        ),
+        facts=facts or case.summary,
+        responsibilities=responsibilities,
         terms=[str(t).strip() for t in terms if str(t).strip()],
         performance_method=performance_method or "当事人自行履行",
-        performance_deadline=deadline, amount=_to_decimal(amount, "amount"),
+        performance_deadline=deadline,
+        amount=_to_decimal(amount, "amount"),
         effective_on=_date(effective_on, "effective_on") or timezone.localdate(),
-        parties_signed=sig[0], mediator_signed=sig[1], seal_affixed=sig[2],
+        parties_signed=sig[0],
+        mediator_signed=sig[1],
+        seal_affixed=sig[2],
     )
     _full_clean(agreement, exclude=["case", "created_by", "superseded_by"])
     agreement.save()
@@ -445,7 +528,9 @@ def _record_failure(ch: Change, spec, *, reason=""):
     _guard(spec.guard(ch.case, reason=reason))
     ch.case.record_failure()
     ch.case.outcome, ch.case.closing_reason, ch.case.outcome_at = (
-        Outcome.FAILED, reason, timezone.now()
+        Outcome.FAILED,
+        reason,
+        timezone.now(),
     )
     ch.reason = reason
     ch.documents = [("TRM", None)]
@@ -456,7 +541,9 @@ def _withdraw(ch: Change, spec, *, party="", reason=""):
     _guard(spec.guard(ch.case, party=str(party), reason=reason))
     ch.case.withdraw()
     ch.case.outcome, ch.case.closing_reason, ch.case.withdrawn_by = (
-        Outcome.WITHDRAWN, reason, str(party)
+        Outcome.WITHDRAWN,
+        reason,
+        str(party),
     )
     ch.case.outcome_at = timezone.now()
     ch.reason = reason
@@ -471,13 +558,23 @@ def _extend_deadline(ch: Change, spec, *, days=0, consent=False, reason=""):
         days = int(days)
     except (TypeError, ValueError):
         raise InvalidInput("延长天数须为整数", fields={"days": ["须为整数"]}) from None
-    _guard(spec.guard(case, days=days, consent=bool(consent),
-                      max_days=DeadlineSettings.current().max_extension_days))
+    _guard(
+        spec.guard(
+            case,
+            days=days,
+            consent=bool(consent),
+            max_days=DeadlineSettings.current().max_extension_days,
+        )
+    )
     case.extend_deadline()
     old = case.deadline or deadlines.today()
     ext = DeadlineExtension.objects.create(
-        case=case, created_by=ch.actor, days=days, old_deadline=old,
-        new_deadline=old + dt.timedelta(days=days), reason=reason,
+        case=case,
+        created_by=ch.actor,
+        days=days,
+        old_deadline=old,
+        new_deadline=old + dt.timedelta(days=days),
+        reason=reason,
         consent=[{"party": p.name, "consented": True} for p in case.parties.all()],
     )
     case.deadline, case.extended_days = ext.new_deadline, case.extended_days + days
@@ -493,7 +590,8 @@ def _approve_closure(ch: Change, spec, *, summary_of_work=""):
         case.summary_of_work = summary_of_work
     _guard(spec.guard(case))
     follow_up = case.outcome in AGREEMENT_OUTCOMES or case.risk_level in (
-        RiskLevel.HIGH, RiskLevel.CRITICAL
+        RiskLevel.HIGH,
+        RiskLevel.CRITICAL,
     )
     if follow_up:
         case.approve_closure_to_follow_up()
@@ -523,16 +621,21 @@ def _archive(ch: Change, spec):
 
 
 _HANDLERS = {
-    "accept": _accept, "decline": _decline, "start_mediation": _start_mediation,
-    "record_agreement": _record_agreement, "record_failure": _record_failure,
-    "withdraw": _withdraw, "extend_deadline": _extend_deadline,
-    "approve_closure": _approve_closure, "reopen": _reopen, "archive": _archive,
+    "accept": _accept,
+    "decline": _decline,
+    "start_mediation": _start_mediation,
+    "record_agreement": _record_agreement,
+    "record_failure": _record_failure,
+    "withdraw": _withdraw,
+    "extend_deadline": _extend_deadline,
+    "approve_closure": _approve_closure,
+    "reopen": _reopen,
+    "archive": _archive,
 }
 
 
 # --- audited actions (not state changes) --------------------------------------------------
-EDITABLE = (Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION, Status.CLOSURE,
-            Status.FOLLOW_UP)
+EDITABLE = (Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION, Status.CLOSURE, Status.FOLLOW_UP)
 
 
 def _action(case, *, actor, name: str, label: str, roles, states=EDITABLE, ip=None):
@@ -545,11 +648,17 @@ def _action(case, *, actor, name: str, label: str, roles, states=EDITABLE, ip=No
 def case_reassign(case: Case, *, actor, mediators, reason: str = "", ip=None) -> Case:
     from workflows.transitions import conflict_of_interest
 
-    with _action(case, actor=actor, name="reassign", label="更换调解员", roles={DIRECTOR},
-                 states=(Status.INVESTIGATION, Status.MEDIATION, Status.FOLLOW_UP), ip=ip) as ch:
+    with _action(
+        case,
+        actor=actor,
+        name="reassign",
+        label="更换调解员",
+        roles={DIRECTOR},
+        states=(Status.INVESTIGATION, Status.MEDIATION, Status.FOLLOW_UP),
+        ip=ip,
+    ) as ch:
         users = _users(mediators, ch.case.organization)
-        _guard((["至少指派一名调解员"] if not users else [])
-               + conflict_of_interest(ch.case, users))
+        _guard((["至少指派一名调解员"] if not users else []) + conflict_of_interest(ch.case, users))
         added = [u for u in users if u not in set(ch.case.mediators.all())]
         ch.case.mediators.set(users)
         ch.reason = reason
@@ -559,10 +668,19 @@ def case_reassign(case: Case, *, actor, mediators, reason: str = "", ip=None) ->
 
 def case_escalate(case: Case, *, actor, organization: Organization, reason: str, ip=None) -> Case:
     """上报: the case moves to another committee and keeps its number."""
-    with _action(case, actor=actor, name="escalate", label="上报", roles={CLERK, DIRECTOR},
-                 states=(Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION), ip=ip) as ch:
-        _guard((["上报的理由"] if not reason.strip() else [])
-               + (["须上报至其他调委会"] if organization.pk == ch.case.organization_id else []))
+    with _action(
+        case,
+        actor=actor,
+        name="escalate",
+        label="上报",
+        roles={CLERK, DIRECTOR},
+        states=(Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION),
+        ip=ip,
+    ) as ch:
+        _guard(
+            (["上报的理由"] if not reason.strip() else [])
+            + (["须上报至其他调委会"] if organization.pk == ch.case.organization_id else [])
+        )
         ch.case.organization = organization
         ch.case.mediators.clear()
         ch.reason = reason
@@ -574,15 +692,24 @@ def case_supervise(case: Case, *, actor, content: str, reply_by=None, ip=None):
     """督办: a supervisor's notice, issued as SUP; no edit of case content."""
     if not content.strip():
         raise PreconditionFailed(["督办事项"])
-    with _action(case, actor=actor, name="supervise", label="督办", roles={SUPERVISOR},
-                 states=None, ip=ip) as ch:
-        region = next(
-            m.region for m in scope.memberships(actor)
-            if m.role == Role.SUPERVISOR and ch.case.region_path.startswith(m.region.path)
-        ) if not scope.is_admin(actor) else ch.case.region
+    with _action(
+        case, actor=actor, name="supervise", label="督办", roles={SUPERVISOR}, states=None, ip=ip
+    ) as ch:
+        region = (
+            next(
+                m.region
+                for m in scope.memberships(actor)
+                if m.role == Role.SUPERVISOR and ch.case.region_path.startswith(m.region.path)
+            )
+            if not scope.is_admin(actor)
+            else ch.case.region
+        )
         notice = SupervisionNotice.objects.create(
-            case=ch.case, created_by=actor, content=content,
-            reply_by=_date(reply_by, "reply_by"), authority=f"{region.name}督导",
+            case=ch.case,
+            created_by=actor,
+            content=content,
+            reply_by=_date(reply_by, "reply_by"),
+            authority=f"{region.name}督导",
         )
         ch.reason = content
         ch.documents = [("SUP", notice)]
@@ -596,8 +723,14 @@ def case_reassess_risk(case: Case, *, actor, factors: list[str], reason: str = "
     bad = [f for f in factors if f not in RiskFactor.values]
     if bad:
         raise InvalidInput(f"未知的风险因素：{', '.join(bad)}", fields={"factors": bad})
-    with _action(case, actor=actor, name="reassess_risk", label="风险评估",
-                 roles={CLERK, DIRECTOR, ASSIGNED}, ip=ip) as ch:
+    with _action(
+        case,
+        actor=actor,
+        name="reassess_risk",
+        label="风险评估",
+        roles={CLERK, DIRECTOR, ASSIGNED},
+        ip=ip,
+    ) as ch:
         ch.case.risk_factors = sorted(set(factors))
         ch.reason = reason
         ch.data["factors"] = ch.case.risk_factors
@@ -606,8 +739,14 @@ def case_reassess_risk(case: Case, *, actor, factors: list[str], reason: str = "
 
 def case_report_risk(case: Case, *, actor, reported_to: str, reason: str = "", ip=None):
     """The acknowledged "report to police / 综治中心" step a critical case requires."""
-    with _action(case, actor=actor, name="report_risk", label="报告重大风险",
-                 roles={CLERK, DIRECTOR, ASSIGNED}, ip=ip) as ch:
+    with _action(
+        case,
+        actor=actor,
+        name="report_risk",
+        label="报告重大风险",
+        roles={CLERK, DIRECTOR, ASSIGNED},
+        ip=ip,
+    ) as ch:
         if ch.case.risk_level != RiskLevel.CRITICAL:
             raise PreconditionFailed(["仅重大风险案件需要报告"])
         if not reported_to.strip():
@@ -619,9 +758,15 @@ def case_report_risk(case: Case, *, actor, reported_to: str, reason: str = "", i
 
 
 def party_add(case: Case, *, actor, ip=None, **fields) -> Party:
-    with _action(case, actor=actor, name="party_add", label="添加当事人",
-                 roles={CLERK, DIRECTOR}, states=(Status.INTAKE, Status.INVESTIGATION,
-                                                  Status.MEDIATION), ip=ip) as ch:
+    with _action(
+        case,
+        actor=actor,
+        name="party_add",
+        label="添加当事人",
+        roles={CLERK, DIRECTOR},
+        states=(Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION),
+        ip=ip,
+    ) as ch:
         party = _build_party(ch.case, fields)
         party.save()
         ch.data["party"] = {"id": party.pk, "name": party.name, "role": party.role}
@@ -631,8 +776,14 @@ def party_add(case: Case, *, actor, ip=None, **fields) -> Party:
 def party_correct(case: Case, party: Party, *, actor, reason: str, ip=None, **fields) -> Party:
     if party.case_id != case.pk:
         raise NotFound("当事人不存在。")
-    with _action(case, actor=actor, name="party_correct", label="更正当事人信息",
-                 roles={CLERK, DIRECTOR}, ip=ip) as ch:
+    with _action(
+        case,
+        actor=actor,
+        name="party_correct",
+        label="更正当事人信息",
+        roles={CLERK, DIRECTOR},
+        ip=ip,
+    ) as ch:
         if not reason.strip():
             raise PreconditionFailed(["更正理由"])
         changed = {}
@@ -651,8 +802,12 @@ def party_correct(case: Case, party: Party, *, actor, reason: str, ip=None, **fi
 
 # --- records ------------------------------------------------------------------------------
 _RECORDS = {
-    "investigation": (InvestigationRecord, "添加调查记录", (Status.INVESTIGATION, Status.MEDIATION),
-                      "INV"),
+    "investigation": (
+        InvestigationRecord,
+        "添加调查记录",
+        (Status.INVESTIGATION, Status.MEDIATION),
+        "INV",
+    ),
     "session": (MediationSession, "添加调解记录", (Status.MEDIATION,), "MED"),
     "follow_up": (FollowUpVisit, "添加回访记录", (Status.FOLLOW_UP,), "FUV"),
 }
@@ -662,8 +817,9 @@ def record_add(case: Case, kind: str, *, actor, ip=None, **fields):
     """Investigation, session and follow-up records: assigned mediator only; each issues its
     document (INV, MED, FUV) after commit."""
     model, label, states, code = _RECORDS[kind]
-    with _action(case, actor=actor, name=f"{kind}_add", label=label, roles={ASSIGNED},
-                 states=states, ip=ip) as ch:
+    with _action(
+        case, actor=actor, name=f"{kind}_add", label=label, roles={ASSIGNED}, states=states, ip=ip
+    ) as ch:
         if kind == "session" and "mediator_names" not in fields:
             fields["mediator_names"] = [display_name(u) for u in ch.case.mediators.all()]
         if kind == "investigation" and "interviewers" not in fields:
@@ -673,8 +829,9 @@ def record_add(case: Case, kind: str, *, actor, ip=None, **fields):
         known = {f.name for f in model._meta.fields}
         unknown = set(fields) - known
         if unknown:
-            raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}",
-                               fields={k: ["未知字段"] for k in unknown})
+            raise InvalidInput(
+                f"未知字段：{', '.join(sorted(unknown))}", fields={k: ["未知字段"] for k in unknown}
+            )
         record = model(case=ch.case, created_by=actor, **fields)
         _full_clean(record, exclude=["case", "created_by", "superseded_by"])
         record.save()
@@ -683,12 +840,19 @@ def record_add(case: Case, kind: str, *, actor, ip=None, **fields):
     return record
 
 
-def judicial_confirmation_add(case: Case, *, actor, applied_on, court: str, result="pending",
-                              result_on=None, ip=None):
+def judicial_confirmation_add(
+    case: Case, *, actor, applied_on, court: str, result="pending", result_on=None, ip=None
+):
     """司法确认 must be applied for within 30 days of the agreement taking effect (第33条)."""
-    with _action(case, actor=actor, name="judicial_confirmation", label="登记司法确认",
-                 roles={CLERK, DIRECTOR, ASSIGNED},
-                 states=(Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED), ip=ip) as ch:
+    with _action(
+        case,
+        actor=actor,
+        name="judicial_confirmation",
+        label="登记司法确认",
+        roles={CLERK, DIRECTOR, ASSIGNED},
+        states=(Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
+        ip=ip,
+    ) as ch:
         agreement = ch.case.current_agreement
         applied = _date(applied_on, "applied_on")
         missing = []
@@ -702,8 +866,13 @@ def judicial_confirmation_add(case: Case, *, actor, applied_on, court: str, resu
             missing.append("受理的人民法院")
         _guard(missing)
         record = JudicialConfirmation(
-            case=ch.case, created_by=actor, agreement=agreement, applied_on=applied,
-            court=court, result=result, result_on=_date(result_on, "result_on"),
+            case=ch.case,
+            created_by=actor,
+            agreement=agreement,
+            applied_on=applied,
+            court=court,
+            result=result,
+            result_on=_date(result_on, "result_on"),
         )
         _full_clean(record, exclude=["case", "created_by", "superseded_by"])
         record.save()
@@ -725,7 +894,18 @@ def case_mark_overdue(case: Case) -> bool:
 
 
 __all__ = [
-    "case_register", "case_transition", "allowed_transitions", "case_reassign", "case_escalate",
-    "case_supervise", "case_reassess_risk", "case_report_risk", "party_add", "party_correct",
-    "record_add", "judicial_confirmation_add", "case_mark_overdue", "effective_roles",
+    "case_register",
+    "case_transition",
+    "allowed_transitions",
+    "case_reassign",
+    "case_escalate",
+    "case_supervise",
+    "case_reassess_risk",
+    "case_report_risk",
+    "party_add",
+    "party_correct",
+    "record_add",
+    "judicial_confirmation_add",
+    "case_mark_overdue",
+    "effective_roles",
 ]

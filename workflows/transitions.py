@@ -3,14 +3,19 @@ everything missing (in Chinese); an empty list means the transition may run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, Performance, RiskLevel
 
 CLERK, DIRECTOR, ASSIGNED = "clerk", "director", "assigned_mediator"
 SUPERVISOR = "supervisor"
-ROLE_LABELS = {CLERK: "登记员", DIRECTOR: "调委会主任", ASSIGNED: "承办调解员", SUPERVISOR: "督导员"}
+ROLE_LABELS = {
+    CLERK: "登记员",
+    DIRECTOR: "调委会主任",
+    ASSIGNED: "承办调解员",
+    SUPERVISOR: "督导员",
+}
 
 
 @dataclass(frozen=True)

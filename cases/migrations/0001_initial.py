@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,414 +17,1136 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DeadlineSettings',
+            name="DeadlineSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('intake_days', models.PositiveSmallIntegerField(default=3, verbose_name='受理决定期限（天）')),
-                ('mediation_days', models.PositiveSmallIntegerField(default=30, verbose_name='调解期限（受理后，天）')),
-                ('closure_days', models.PositiveSmallIntegerField(default=5, verbose_name='结案审批期限（天）')),
-                ('follow_up_after_performance_days', models.PositiveSmallIntegerField(default=15, verbose_name='履行期限后首次回访（天）')),
-                ('follow_up_without_deadline_days', models.PositiveSmallIntegerField(default=30, verbose_name='无履行期限时结案后回访（天）')),
-                ('judicial_window_days', models.PositiveSmallIntegerField(default=30, verbose_name='司法确认申请期限（天）')),
-                ('due_soon_days', models.PositiveSmallIntegerField(default=3, verbose_name='即将到期提醒（天）')),
-                ('max_extension_days', models.PositiveSmallIntegerField(default=30, verbose_name='单次延长上限（天）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "intake_days",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="受理决定期限（天）"),
+                ),
+                (
+                    "mediation_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, verbose_name="调解期限（受理后，天）"
+                    ),
+                ),
+                (
+                    "closure_days",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="结案审批期限（天）"),
+                ),
+                (
+                    "follow_up_after_performance_days",
+                    models.PositiveSmallIntegerField(
+                        default=15, verbose_name="履行期限后首次回访（天）"
+                    ),
+                ),
+                (
+                    "follow_up_without_deadline_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, verbose_name="无履行期限时结案后回访（天）"
+                    ),
+                ),
+                (
+                    "judicial_window_days",
+                    models.PositiveSmallIntegerField(
+                        default=30, verbose_name="司法确认申请期限（天）"
+                    ),
+                ),
+                (
+                    "due_soon_days",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="即将到期提醒（天）"),
+                ),
+                (
+                    "max_extension_days",
+                    models.PositiveSmallIntegerField(default=30, verbose_name="单次延长上限（天）"),
+                ),
             ],
             options={
-                'verbose_name': '期限设置',
-                'verbose_name_plural': '期限设置',
+                "verbose_name": "期限设置",
+                "verbose_name_plural": "期限设置",
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('short_code', models.CharField(help_text='用于案号，例如“东村调委”', max_length=16, unique=True, verbose_name='简称')),
-                ('seal_name', models.CharField(max_length=100, verbose_name='印章名称')),
-                ('signing_certificate', models.FileField(blank=True, upload_to='certificates/', verbose_name='签章证书（PKCS#12）')),
-                ('signing_passphrase', models.CharField(blank=True, max_length=200, verbose_name='证书口令')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                (
+                    "short_code",
+                    models.CharField(
+                        help_text="用于案号，例如“东村调委”",
+                        max_length=16,
+                        unique=True,
+                        verbose_name="简称",
+                    ),
+                ),
+                ("seal_name", models.CharField(max_length=100, verbose_name="印章名称")),
+                (
+                    "signing_certificate",
+                    models.FileField(
+                        blank=True, upload_to="certificates/", verbose_name="签章证书（PKCS#12）"
+                    ),
+                ),
+                (
+                    "signing_passphrase",
+                    models.CharField(blank=True, max_length=200, verbose_name="证书口令"),
+                ),
             ],
             options={
-                'verbose_name': '调委会',
-                'verbose_name_plural': '调委会',
-                'ordering': ['name'],
+                "verbose_name": "调委会",
+                "verbose_name_plural": "调委会",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=64, unique=True, verbose_name='案号')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('seq', models.PositiveIntegerField(verbose_name='序号')),
-                ('region_path', models.CharField(editable=False, max_length=255)),
-                ('source', models.CharField(choices=[('application', '当事人申请'), ('own_initiative', '主动调解'), ('police_referral', '公安移送'), ('court_referral', '法院委托'), ('petition_referral', '信访转办'), ('grid_report', '网格员上报'), ('other', '其他')], max_length=24, verbose_name='案件来源')),
-                ('summary', models.TextField(verbose_name='纠纷简要情况')),
-                ('requests', models.TextField(blank=True, verbose_name='当事人请求')),
-                ('amount_involved', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='涉及金额（元）')),
-                ('occurred_on', models.DateField(blank=True, null=True, verbose_name='纠纷发生日期')),
-                ('application_kind', models.CharField(choices=[('written', '书面申请'), ('oral', '口头申请')], default='written', max_length=8, verbose_name='申请方式')),
-                ('status', django_fsm.FSMField(choices=[('new', '新建'), ('intake', '受理'), ('investigation', '调查'), ('mediation', '调解'), ('closure', '结案'), ('follow_up', '回访'), ('archived', '归档')], db_index=True, default='new', max_length=50, protected=True, verbose_name='状态')),
-                ('outcome', models.CharField(blank=True, choices=[('declined', '不予受理'), ('agreement_written', '达成书面协议'), ('agreement_oral', '达成口头协议'), ('failed', '调解不成'), ('withdrawn', '撤回/终止')], db_index=True, max_length=24, verbose_name='结果')),
-                ('version', models.PositiveIntegerField(default=0, editable=False)),
-                ('deadline', models.DateField(blank=True, db_index=True, null=True, verbose_name='阶段期限')),
-                ('extended_days', models.PositiveIntegerField(default=0, verbose_name='已延长天数')),
-                ('risk_factors', models.JSONField(blank=True, default=list, verbose_name='风险因素')),
-                ('risk_score', models.PositiveSmallIntegerField(default=0, verbose_name='风险分值')),
-                ('risk_level', models.CharField(choices=[('low', '低'), ('medium', '中'), ('high', '高'), ('critical', '重大')], db_index=True, default='low', max_length=8, verbose_name='风险等级')),
-                ('risk_reasons', models.JSONField(blank=True, default=list, verbose_name='风险说明')),
-                ('risk_reported_at', models.DateTimeField(blank=True, null=True, verbose_name='已报告公安/综治中心')),
-                ('registered_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='登记时间')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='受理时间')),
-                ('outcome_at', models.DateTimeField(blank=True, null=True, verbose_name='结果时间')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='结案时间')),
-                ('archived_at', models.DateTimeField(blank=True, null=True, verbose_name='归档时间')),
-                ('closing_reason', models.TextField(blank=True, verbose_name='不予受理/终止原因')),
-                ('withdrawn_by', models.CharField(blank=True, max_length=100, verbose_name='撤回方')),
-                ('summary_of_work', models.TextField(blank=True, verbose_name='结案报告')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('mediators', models.ManyToManyField(blank=True, related_name='assigned_cases', to=settings.AUTH_USER_MODEL, verbose_name='调解员')),
-                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='更新人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=64, unique=True, verbose_name="案号")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("seq", models.PositiveIntegerField(verbose_name="序号")),
+                ("region_path", models.CharField(editable=False, max_length=255)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("application", "当事人申请"),
+                            ("own_initiative", "主动调解"),
+                            ("police_referral", "公安移送"),
+                            ("court_referral", "法院委托"),
+                            ("petition_referral", "信访转办"),
+                            ("grid_report", "网格员上报"),
+                            ("other", "其他"),
+                        ],
+                        max_length=24,
+                        verbose_name="案件来源",
+                    ),
+                ),
+                ("summary", models.TextField(verbose_name="纠纷简要情况")),
+                ("requests", models.TextField(blank=True, verbose_name="当事人请求")),
+                (
+                    "amount_involved",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="涉及金额（元）",
+                    ),
+                ),
+                (
+                    "occurred_on",
+                    models.DateField(blank=True, null=True, verbose_name="纠纷发生日期"),
+                ),
+                (
+                    "application_kind",
+                    models.CharField(
+                        choices=[("written", "书面申请"), ("oral", "口头申请")],
+                        default="written",
+                        max_length=8,
+                        verbose_name="申请方式",
+                    ),
+                ),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("new", "新建"),
+                            ("intake", "受理"),
+                            ("investigation", "调查"),
+                            ("mediation", "调解"),
+                            ("closure", "结案"),
+                            ("follow_up", "回访"),
+                            ("archived", "归档"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=50,
+                        protected=True,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("declined", "不予受理"),
+                            ("agreement_written", "达成书面协议"),
+                            ("agreement_oral", "达成口头协议"),
+                            ("failed", "调解不成"),
+                            ("withdrawn", "撤回/终止"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "deadline",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="阶段期限"),
+                ),
+                (
+                    "extended_days",
+                    models.PositiveIntegerField(default=0, verbose_name="已延长天数"),
+                ),
+                (
+                    "risk_factors",
+                    models.JSONField(blank=True, default=list, verbose_name="风险因素"),
+                ),
+                (
+                    "risk_score",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="风险分值"),
+                ),
+                (
+                    "risk_level",
+                    models.CharField(
+                        choices=[
+                            ("low", "低"),
+                            ("medium", "中"),
+                            ("high", "高"),
+                            ("critical", "重大"),
+                        ],
+                        db_index=True,
+                        default="low",
+                        max_length=8,
+                        verbose_name="风险等级",
+                    ),
+                ),
+                (
+                    "risk_reasons",
+                    models.JSONField(blank=True, default=list, verbose_name="风险说明"),
+                ),
+                (
+                    "risk_reported_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="已报告公安/综治中心"),
+                ),
+                (
+                    "registered_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="登记时间"
+                    ),
+                ),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="受理时间"),
+                ),
+                (
+                    "outcome_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="结果时间"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="结案时间")),
+                (
+                    "archived_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="归档时间"),
+                ),
+                ("closing_reason", models.TextField(blank=True, verbose_name="不予受理/终止原因")),
+                (
+                    "withdrawn_by",
+                    models.CharField(blank=True, max_length=100, verbose_name="撤回方"),
+                ),
+                ("summary_of_work", models.TextField(blank=True, verbose_name="结案报告")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "mediators",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="调解员",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="更新人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案件',
-                'verbose_name_plural': '案件',
-                'ordering': ['-registered_at', '-id'],
+                "verbose_name": "案件",
+                "verbose_name_plural": "案件",
+                "ordering": ["-registered_at", "-id"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('written', '书面协议'), ('oral', '口头协议')], max_length=8, verbose_name='协议形式')),
-                ('number', models.CharField(max_length=64, unique=True, verbose_name='协议编号')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('seq', models.PositiveIntegerField()),
-                ('facts', models.TextField(blank=True, verbose_name='纠纷事实、争议事项及各方责任')),
-                ('responsibilities', models.TextField(blank=True, verbose_name='各方责任')),
-                ('terms', models.JSONField(default=list, verbose_name='协议内容（条款）')),
-                ('performance_method', models.CharField(max_length=200, verbose_name='履行方式')),
-                ('performance_deadline', models.DateField(verbose_name='履行期限')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='协议金额（元）')),
-                ('effective_on', models.DateField(verbose_name='生效日期')),
-                ('parties_signed', models.BooleanField(default=False, verbose_name='当事人已签名')),
-                ('mediator_signed', models.BooleanField(default=False, verbose_name='调解员已签名')),
-                ('seal_affixed', models.BooleanField(default=False, verbose_name='已加盖调委会印章')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.agreement')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("written", "书面协议"), ("oral", "口头协议")],
+                        max_length=8,
+                        verbose_name="协议形式",
+                    ),
+                ),
+                ("number", models.CharField(max_length=64, unique=True, verbose_name="协议编号")),
+                ("year", models.PositiveSmallIntegerField()),
+                ("seq", models.PositiveIntegerField()),
+                (
+                    "facts",
+                    models.TextField(blank=True, verbose_name="纠纷事实、争议事项及各方责任"),
+                ),
+                ("responsibilities", models.TextField(blank=True, verbose_name="各方责任")),
+                ("terms", models.JSONField(default=list, verbose_name="协议内容（条款）")),
+                ("performance_method", models.CharField(max_length=200, verbose_name="履行方式")),
+                ("performance_deadline", models.DateField(verbose_name="履行期限")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="协议金额（元）",
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="生效日期")),
+                ("parties_signed", models.BooleanField(default=False, verbose_name="当事人已签名")),
+                (
+                    "mediator_signed",
+                    models.BooleanField(default=False, verbose_name="调解员已签名"),
+                ),
+                (
+                    "seal_affixed",
+                    models.BooleanField(default=False, verbose_name="已加盖调委会印章"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.agreement",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调解协议',
-                'verbose_name_plural': '调解协议',
-                'ordering': ['id'],
-                'abstract': False,
+                "verbose_name": "调解协议",
+                "verbose_name_plural": "调解协议",
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DeadlineExtension',
+            name="DeadlineExtension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('days', models.PositiveSmallIntegerField(verbose_name='延长天数')),
-                ('old_deadline', models.DateField(verbose_name='原期限')),
-                ('new_deadline', models.DateField(verbose_name='新期限')),
-                ('reason', models.TextField(blank=True, verbose_name='理由')),
-                ('consent', models.JSONField(default=list, verbose_name='当事人同意')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.deadlineextension')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("days", models.PositiveSmallIntegerField(verbose_name="延长天数")),
+                ("old_deadline", models.DateField(verbose_name="原期限")),
+                ("new_deadline", models.DateField(verbose_name="新期限")),
+                ("reason", models.TextField(blank=True, verbose_name="理由")),
+                ("consent", models.JSONField(default=list, verbose_name="当事人同意")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.deadlineextension",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '期限延长',
-                'verbose_name_plural': '期限延长',
-                'ordering': ['id'],
-                'abstract': False,
+                "verbose_name": "期限延长",
+                "verbose_name_plural": "期限延长",
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DisputeTaxonomy',
+            name="DisputeTaxonomy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True, verbose_name='版本')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('effective_from', models.DateField(verbose_name='启用日期')),
-                ('is_current', models.BooleanField(default=False, verbose_name='当前版本')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True, verbose_name="版本")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("effective_from", models.DateField(verbose_name="启用日期")),
+                ("is_current", models.BooleanField(default=False, verbose_name="当前版本")),
             ],
             options={
-                'verbose_name': '纠纷类型目录',
-                'verbose_name_plural': '纠纷类型目录',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('is_current',), name='one_current_taxonomy')],
+                "verbose_name": "纠纷类型目录",
+                "verbose_name_plural": "纠纷类型目录",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_current", True)),
+                        fields=("is_current",),
+                        name="one_current_taxonomy",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DisputeType',
+            name="DisputeType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, verbose_name='代码')),
-                ('name', models.CharField(max_length=32, verbose_name='名称')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('taxonomy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='types', to='cases.disputetaxonomy', verbose_name='目录版本')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, verbose_name="代码")),
+                ("name", models.CharField(max_length=32, verbose_name="名称")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                (
+                    "taxonomy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="types",
+                        to="cases.disputetaxonomy",
+                        verbose_name="目录版本",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '纠纷类型',
-                'verbose_name_plural': '纠纷类型',
-                'ordering': ['taxonomy__version', 'order'],
-            },
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='dispute_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.disputetype', verbose_name='纠纷类型'),
-        ),
-        migrations.CreateModel(
-            name='FollowUpVisit',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('visited_at', models.DateTimeField(verbose_name='回访时间')),
-                ('method', models.CharField(choices=[('visit', '上门'), ('phone', '电话'), ('video', '视频')], max_length=8, verbose_name='回访方式')),
-                ('visitor', models.CharField(max_length=50, verbose_name='回访人')),
-                ('visitee', models.CharField(max_length=100, verbose_name='被回访人')),
-                ('performance', models.CharField(choices=[('performed', '已履行'), ('partially_performed', '部分履行'), ('not_performed', '未履行')], max_length=24, verbose_name='协议履行情况')),
-                ('satisfaction', models.CharField(choices=[('satisfied', '满意'), ('basically_satisfied', '基本满意'), ('unsatisfied', '不满意')], max_length=24, verbose_name='满意度')),
-                ('new_risks', models.TextField(blank=True, verbose_name='新的风险苗头')),
-                ('action_taken', models.TextField(blank=True, verbose_name='采取的措施')),
-                ('went_to_court', models.BooleanField(default=False, verbose_name='当事人是否已起诉')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.followupvisit')),
-            ],
-            options={
-                'verbose_name': '回访记录',
-                'verbose_name_plural': '回访记录',
-                'ordering': ['id'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='InvestigationRecord',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('conducted_at', models.DateTimeField(verbose_name='调查时间')),
-                ('place', models.CharField(max_length=200, verbose_name='调查地点')),
-                ('interviewers', models.JSONField(default=list, verbose_name='调查人')),
-                ('recorder', models.CharField(blank=True, max_length=50, verbose_name='记录人')),
-                ('interviewee', models.CharField(max_length=100, verbose_name='被调查人')),
-                ('content', models.TextField(verbose_name='调查内容')),
-                ('evidence', models.JSONField(blank=True, default=list, verbose_name='证据材料')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.investigationrecord')),
-            ],
-            options={
-                'verbose_name': '调查记录',
-                'verbose_name_plural': '调查记录',
-                'ordering': ['id'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='JudicialConfirmation',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('applied_on', models.DateField(verbose_name='申请日期')),
-                ('court', models.CharField(max_length=100, verbose_name='人民法院')),
-                ('result', models.CharField(choices=[('pending', '审查中'), ('confirmed', '确认有效'), ('rejected', '驳回申请')], default='pending', max_length=16, verbose_name='结果')),
-                ('result_on', models.DateField(blank=True, null=True, verbose_name='结果日期')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.agreement', verbose_name='调解协议')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.judicialconfirmation')),
-            ],
-            options={
-                'verbose_name': '司法确认',
-                'verbose_name_plural': '司法确认',
-                'ordering': ['id'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='MediationSession',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('held_at', models.DateTimeField(verbose_name='调解时间')),
-                ('place', models.CharField(max_length=200, verbose_name='调解地点')),
-                ('mediator_names', models.JSONField(default=list, verbose_name='调解员')),
-                ('attendees', models.TextField(verbose_name='参加人')),
-                ('content', models.TextField(verbose_name='调解情况（各方陈述）')),
-                ('facts_verified', models.TextField(blank=True, verbose_name='查明事实')),
-                ('result', models.TextField(blank=True, verbose_name='调解结果')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.mediationsession')),
-            ],
-            options={
-                'verbose_name': '调解记录',
-                'verbose_name_plural': '调解记录',
-                'ordering': ['id'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='CaseCounter',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(max_length=16)),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='cases.organization')),
-            ],
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.organization', verbose_name='调委会'),
-        ),
-        migrations.CreateModel(
-            name='Party',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('applicant', '申请人'), ('respondent', '被申请人'), ('third_party', '第三人')], max_length=16, verbose_name='身份')),
-                ('kind', models.CharField(choices=[('person', '自然人'), ('organization', '法人或其他组织')], default='person', max_length=16, verbose_name='类别')),
-                ('name', models.CharField(max_length=100, verbose_name='姓名/名称')),
-                ('gender', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], max_length=8, verbose_name='性别')),
-                ('ethnicity', models.CharField(blank=True, max_length=16, verbose_name='民族')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('id_number', models.CharField(blank=True, max_length=18, validators=[cases.validators.validate_id_number], verbose_name='身份证号')),
-                ('phone', models.CharField(blank=True, max_length=20, validators=[cases.validators.validate_phone], verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('occupation', models.CharField(blank=True, max_length=100, verbose_name='职业或法定代表人')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='cases.case')),
-            ],
-            options={
-                'verbose_name': '当事人',
-                'verbose_name_plural': '当事人',
-                'ordering': ['case', 'role', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Profile',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(blank=True, max_length=20, validators=[cases.validators.validate_phone], verbose_name='电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='profile', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': '用户资料',
-                'verbose_name_plural': '用户资料',
-            },
-        ),
-        migrations.CreateModel(
-            name='Region',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.CharField(choices=[('city', '市'), ('county', '县/区'), ('township', '乡镇/街道'), ('village', '村/社区'), ('grid', '网格')], max_length=16, verbose_name='层级')),
-                ('path', models.CharField(default='', editable=False, max_length=255, verbose_name='路径')),
-                ('full_name', models.CharField(default='', editable=False, max_length=255, verbose_name='全称')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.region', verbose_name='上级')),
-            ],
-            options={
-                'verbose_name': '行政区域',
-                'verbose_name_plural': '行政区域',
-                'ordering': ['path'],
+                "verbose_name": "纠纷类型",
+                "verbose_name_plural": "纠纷类型",
+                "ordering": ["taxonomy__version", "order"],
             },
         ),
         migrations.AddField(
-            model_name='organization',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.region', verbose_name='所在区域'),
+            model_name="case",
+            name="dispute_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.disputetype",
+                verbose_name="纠纷类型",
+            ),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="FollowUpVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('clerk', '登记员'), ('mediator', '人民调解员'), ('director', '调委会主任'), ('supervisor', '督导员'), ('admin', '系统管理员')], max_length=16, verbose_name='角色')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='用户')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='cases.organization', verbose_name='调委会')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='cases.region', verbose_name='督导区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("visited_at", models.DateTimeField(verbose_name="回访时间")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("visit", "上门"), ("phone", "电话"), ("video", "视频")],
+                        max_length=8,
+                        verbose_name="回访方式",
+                    ),
+                ),
+                ("visitor", models.CharField(max_length=50, verbose_name="回访人")),
+                ("visitee", models.CharField(max_length=100, verbose_name="被回访人")),
+                (
+                    "performance",
+                    models.CharField(
+                        choices=[
+                            ("performed", "已履行"),
+                            ("partially_performed", "部分履行"),
+                            ("not_performed", "未履行"),
+                        ],
+                        max_length=24,
+                        verbose_name="协议履行情况",
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.CharField(
+                        choices=[
+                            ("satisfied", "满意"),
+                            ("basically_satisfied", "基本满意"),
+                            ("unsatisfied", "不满意"),
+                        ],
+                        max_length=24,
+                        verbose_name="满意度",
+                    ),
+                ),
+                ("new_risks", models.TextField(blank=True, verbose_name="新的风险苗头")),
+                ("action_taken", models.TextField(blank=True, verbose_name="采取的措施")),
+                (
+                    "went_to_court",
+                    models.BooleanField(default=False, verbose_name="当事人是否已起诉"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.followupvisit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任职',
-                'verbose_name_plural': '任职',
+                "verbose_name": "回访记录",
+                "verbose_name_plural": "回访记录",
+                "ordering": ["id"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="InvestigationRecord",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("conducted_at", models.DateTimeField(verbose_name="调查时间")),
+                ("place", models.CharField(max_length=200, verbose_name="调查地点")),
+                ("interviewers", models.JSONField(default=list, verbose_name="调查人")),
+                ("recorder", models.CharField(blank=True, max_length=50, verbose_name="记录人")),
+                ("interviewee", models.CharField(max_length=100, verbose_name="被调查人")),
+                ("content", models.TextField(verbose_name="调查内容")),
+                ("evidence", models.JSONField(blank=True, default=list, verbose_name="证据材料")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.investigationrecord",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "调查记录",
+                "verbose_name_plural": "调查记录",
+                "ordering": ["id"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="JudicialConfirmation",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("applied_on", models.DateField(verbose_name="申请日期")),
+                ("court", models.CharField(max_length=100, verbose_name="人民法院")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("pending", "审查中"),
+                            ("confirmed", "确认有效"),
+                            ("rejected", "驳回申请"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("result_on", models.DateField(blank=True, null=True, verbose_name="结果日期")),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="cases.agreement",
+                        verbose_name="调解协议",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.judicialconfirmation",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "司法确认",
+                "verbose_name_plural": "司法确认",
+                "ordering": ["id"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="MediationSession",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("held_at", models.DateTimeField(verbose_name="调解时间")),
+                ("place", models.CharField(max_length=200, verbose_name="调解地点")),
+                ("mediator_names", models.JSONField(default=list, verbose_name="调解员")),
+                ("attendees", models.TextField(verbose_name="参加人")),
+                ("content", models.TextField(verbose_name="调解情况（各方陈述）")),
+                ("facts_verified", models.TextField(blank=True, verbose_name="查明事实")),
+                ("result", models.TextField(blank=True, verbose_name="调解结果")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.mediationsession",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "调解记录",
+                "verbose_name_plural": "调解记录",
+                "ordering": ["id"],
+                "abstract": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="CaseCounter",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("kind", models.CharField(max_length=16)),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="cases.organization"
+                    ),
+                ),
+            ],
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="cases.organization",
+                verbose_name="调委会",
+            ),
+        ),
+        migrations.CreateModel(
+            name="Party",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "申请人"),
+                            ("respondent", "被申请人"),
+                            ("third_party", "第三人"),
+                        ],
+                        max_length=16,
+                        verbose_name="身份",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "自然人"), ("organization", "法人或其他组织")],
+                        default="person",
+                        max_length=16,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="姓名/名称")),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("male", "男"), ("female", "女")],
+                        max_length=8,
+                        verbose_name="性别",
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=16, verbose_name="民族")),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="出生日期")),
+                (
+                    "id_number",
+                    models.CharField(
+                        blank=True,
+                        max_length=18,
+                        validators=[cases.validators.validate_id_number],
+                        verbose_name="身份证号",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[cases.validators.validate_phone],
+                        verbose_name="联系电话",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                (
+                    "occupation",
+                    models.CharField(blank=True, max_length=100, verbose_name="职业或法定代表人"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="cases.case",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "当事人",
+                "verbose_name_plural": "当事人",
+                "ordering": ["case", "role", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="Profile",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[cases.validators.validate_phone],
+                        verbose_name="电话",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "用户资料",
+                "verbose_name_plural": "用户资料",
+            },
+        ),
+        migrations.CreateModel(
+            name="Region",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("city", "市"),
+                            ("county", "县/区"),
+                            ("township", "乡镇/街道"),
+                            ("village", "村/社区"),
+                            ("grid", "网格"),
+                        ],
+                        max_length=16,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        default="", editable=False, max_length=255, verbose_name="路径"
+                    ),
+                ),
+                (
+                    "full_name",
+                    models.CharField(
+                        default="", editable=False, max_length=255, verbose_name="全称"
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="cases.region",
+                        verbose_name="上级",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "行政区域",
+                "verbose_name_plural": "行政区域",
+                "ordering": ["path"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='cases.region', verbose_name='纠纷发生地'),
+            model_name="organization",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.region",
+                verbose_name="所在区域",
+            ),
         ),
         migrations.CreateModel(
-            name='SupervisionNotice',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('content', models.TextField(verbose_name='督办事项')),
-                ('reply_by', models.DateField(blank=True, null=True, verbose_name='反馈期限')),
-                ('authority', models.CharField(max_length=100, verbose_name='督办单位')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='cases.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='supersedes', to='cases.supervisionnotice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("clerk", "登记员"),
+                            ("mediator", "人民调解员"),
+                            ("director", "调委会主任"),
+                            ("supervisor", "督导员"),
+                            ("admin", "系统管理员"),
+                        ],
+                        max_length=16,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="用户",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="cases.organization",
+                        verbose_name="调委会",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="cases.region",
+                        verbose_name="督导区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督办通知',
-                'verbose_name_plural': '督办通知',
-                'ordering': ['id'],
-                'abstract': False,
+                "verbose_name": "任职",
+                "verbose_name_plural": "任职",
+            },
+        ),
+        migrations.AddField(
+            model_name="case",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                to="cases.region",
+                verbose_name="纠纷发生地",
+            ),
+        ),
+        migrations.CreateModel(
+            name="SupervisionNotice",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("content", models.TextField(verbose_name="督办事项")),
+                ("reply_by", models.DateField(blank=True, null=True, verbose_name="反馈期限")),
+                ("authority", models.CharField(max_length=100, verbose_name="督办单位")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="supersedes",
+                        to="cases.supervisionnotice",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "督办通知",
+                "verbose_name_plural": "督办通知",
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='disputetype',
-            constraint=models.UniqueConstraint(fields=('taxonomy', 'code'), name='dispute_type_code_unique'),
+            model_name="disputetype",
+            constraint=models.UniqueConstraint(
+                fields=("taxonomy", "code"), name="dispute_type_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casecounter',
-            constraint=models.UniqueConstraint(fields=('organization', 'year', 'kind'), name='counter_unique'),
+            model_name="casecounter",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "year", "kind"), name="counter_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='party',
-            index=models.Index(fields=['name'], name='cases_party_name_4925cb_idx'),
+            model_name="party",
+            index=models.Index(fields=["name"], name="cases_party_name_4925cb_idx"),
         ),
         migrations.AddIndex(
-            model_name='party',
-            index=models.Index(fields=['phone'], name='cases_party_phone_791e80_idx'),
+            model_name="party",
+            index=models.Index(fields=["phone"], name="cases_party_phone_791e80_idx"),
         ),
         migrations.AddIndex(
-            model_name='region',
-            index=models.Index(fields=['path'], name='region_path_idx', opclasses=['varchar_pattern_ops']),
+            model_name="region",
+            index=models.Index(
+                fields=["path"], name="region_path_idx", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='region_unique_name_in_parent'),
+            model_name="region",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "name"), name="region_unique_name_in_parent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('organization__isnull', True), ('region__isnull', False), ('role', 'supervisor')), models.Q(('organization__isnull', True), ('role', 'admin')), models.Q(('role__in', ['clerk', 'mediator', 'director']), ('organization__isnull', False), ('region__isnull', True)), _connector='OR'), name='membership_scope_matches_role'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("organization__isnull", True),
+                        ("region__isnull", False),
+                        ("role", "supervisor"),
+                    ),
+                    models.Q(("organization__isnull", True), ("role", "admin")),
+                    models.Q(
+                        ("role__in", ["clerk", "mediator", "director"]),
+                        ("organization__isnull", False),
+                        ("region__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_scope_matches_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'organization', 'region'), name='membership_unique', nulls_distinct=False),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "role", "organization", "region"),
+                name="membership_unique",
+                nulls_distinct=False,
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['region_path', 'registered_at'], name='case_region_reg_idx', opclasses=['varchar_pattern_ops', 'timestamptz_ops']),
+            model_name="case",
+            index=models.Index(
+                fields=["region_path", "registered_at"],
+                name="case_region_reg_idx",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['organization', 'status'], name='case_org_status_idx'),
+            model_name="case",
+            index=models.Index(fields=["organization", "status"], name="case_org_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(fields=('organization', 'year', 'seq'), name='case_number_unique_per_org_year'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "year", "seq"), name="case_number_unique_per_org_year"
+            ),
         ),
     ]

@@ -7,44 +7,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('APP', '人民调解申请书'), ('REG', '人民调解受理登记表'), ('NOT', '人民调解当事人权利义务告知书'), ('DEC', '不予受理告知书'), ('INV', '人民调解调查记录'), ('MED', '人民调解记录'), ('EXT', '延长调解期限确认书'), ('AGR', '人民调解协议书'), ('ORA', '口头调解协议登记表'), ('TRM', '终止人民调解告知书'), ('CLS', '结案报告表'), ('FUV', '人民调解回访记录'), ('SUP', '督办通知书'), ('DOS', '人民调解卷宗')], max_length=3, verbose_name='文书代码')),
-                ('slot', models.CharField(default='', max_length=40)),
-                ('version', models.PositiveSmallIntegerField(default=1, verbose_name='版本')),
-                ('number', models.CharField(max_length=100, verbose_name='文书编号')),
-                ('status', models.CharField(choices=[('pending', '待生成'), ('issued', '已出具'), ('failed', '生成失败'), ('superseded', '已被更正')], db_index=True, default='pending', max_length=12, verbose_name='状态')),
-                ('context', models.JSONField(default=dict, verbose_name='文书数据')),
-                ('file', models.FileField(blank=True, upload_to='documents/%Y/', verbose_name='文件')),
-                ('sha256', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('pages', models.PositiveSmallIntegerField(default=0)),
-                ('missing_glyphs', models.BooleanField(default=False, verbose_name='含缺字')),
-                ('token', models.CharField(default=documents.models.new_token, max_length=32, unique=True)),
-                ('error', models.TextField(blank=True, verbose_name='错误')),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='出具时间')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='cases.case')),
-                ('issued_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('superseded_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supersedes', to='documents.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("APP", "人民调解申请书"),
+                            ("REG", "人民调解受理登记表"),
+                            ("NOT", "人民调解当事人权利义务告知书"),
+                            ("DEC", "不予受理告知书"),
+                            ("INV", "人民调解调查记录"),
+                            ("MED", "人民调解记录"),
+                            ("EXT", "延长调解期限确认书"),
+                            ("AGR", "人民调解协议书"),
+                            ("ORA", "口头调解协议登记表"),
+                            ("TRM", "终止人民调解告知书"),
+                            ("CLS", "结案报告表"),
+                            ("FUV", "人民调解回访记录"),
+                            ("SUP", "督办通知书"),
+                            ("DOS", "人民调解卷宗"),
+                        ],
+                        max_length=3,
+                        verbose_name="文书代码",
+                    ),
+                ),
+                ("slot", models.CharField(default="", max_length=40)),
+                ("version", models.PositiveSmallIntegerField(default=1, verbose_name="版本")),
+                ("number", models.CharField(max_length=100, verbose_name="文书编号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待生成"),
+                            ("issued", "已出具"),
+                            ("failed", "生成失败"),
+                            ("superseded", "已被更正"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("context", models.JSONField(default=dict, verbose_name="文书数据")),
+                (
+                    "file",
+                    models.FileField(blank=True, upload_to="documents/%Y/", verbose_name="文件"),
+                ),
+                ("sha256", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("pages", models.PositiveSmallIntegerField(default=0)),
+                ("missing_glyphs", models.BooleanField(default=False, verbose_name="含缺字")),
+                (
+                    "token",
+                    models.CharField(
+                        default=documents.models.new_token, max_length=32, unique=True
+                    ),
+                ),
+                ("error", models.TextField(blank=True, verbose_name="错误")),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="出具时间")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "superseded_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supersedes",
+                        to="documents.document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '文书',
-                'verbose_name_plural': '文书',
-                'ordering': ['case', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('case', 'code', 'slot', 'version'), name='document_version_unique')],
+                "verbose_name": "文书",
+                "verbose_name_plural": "文书",
+                "ordering": ["case", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("case", "code", "slot", "version"), name="document_version_unique"
+                    )
+                ],
             },
         ),
     ]

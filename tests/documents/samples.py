@@ -227,8 +227,16 @@ RECORDS["ORA"] = {
 DOCUMENT_NUMBERS = {
     "APP": "",
     "REG": "（2026）东村调委受字第0007号",
+    "NOT": "（2026）东村调委告字第0007号",
+    "DEC": "（2026）东村调委不受字第0001号",
+    "INV": "（2026）东村调委调查字第0007-1号",
+    "MED": "（2026）东村调委调记字第0007-1号",
+    "EXT": "（2026）东村调委延字第0007号",
     "AGR": AGREEMENT_NUMBER,
     "ORA": "（2026）东村调委调协字第0004号",
+    "TRM": "（2026）东村调委终字第0007号",
+    "CLS": "（2026）东村调委结字第0007号",
+    "FUV": "（2026）东村调委访字第0007-1号",
     "SUP": "青司督字〔2026〕第12号",
 }
 
@@ -275,7 +283,7 @@ def sample_document(code: str, *, version: int = 1) -> dict[str, Any]:
     return {
         "code": code,
         "title": TITLES[code],
-        "number": DOCUMENT_NUMBERS.get(code, f"（2026）东村调委{code}字第0007号"),
+        "number": DOCUMENT_NUMBERS.get(code, ""),
         "version": version,
         "issued_on": issued_on,
         "issued_at": f"{issued_on}T10:00:00+08:00",

@@ -229,13 +229,23 @@ def test_unknown_code_is_refused():
     [
         ("\ue000", True),  # Private Use Area: no font has it
         ("\U00031350", True),  # CJK Extension G: beyond Noto CJK and HanaMin
-        ("\U00020000", False),  # Extension B 生僻字: HanaMinB draws it
+        ("\U00020000", False),  # Extension B 生僻字: the HanaMin fallback draws it
     ],
 )
 def test_missing_glyph_is_flagged(char, missing):
     context = sample_context("DEC")
     context["parties"][0]["name"] = f"张{char}"
     assert render_document("DEC", context).missing_glyphs is missing
+
+
+def test_rare_character_falls_back_to_an_embedded_hanamin_subset(out_dir):
+    context = sample_context("DEC")
+    context["parties"][0]["name"] = "张\U0002a6a5"  # 𪚥, not in Noto CJK
+    path = write(out_dir, "rare", render_document("DEC", context))
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True).stdout
+    hanamin = [line.split() for line in fonts.decode().splitlines() if "HanaMin" in line]
+    assert hanamin and all(row[-5:-3] == ["yes", "yes"] for row in hanamin)
+    assert "张\U0002a6a5" in pdftotext(path)
 
 
 def test_missing_glyph_is_flagged_when_weasyprint_logging_is_silenced():

@@ -31,8 +31,11 @@ def codes(case):
 
 def agreement_data(**overrides):
     return {
-        "kind": "written", "terms": ["支付五千元"], "performance_method": "转账",
-        "performance_deadline": timezone.localdate() + dt.timedelta(days=10), "amount": 5000,
+        "kind": "written",
+        "terms": ["支付五千元"],
+        "performance_method": "转账",
+        "performance_deadline": timezone.localdate() + dt.timedelta(days=10),
+        "amount": 5000,
         "signatures_complete": True,
     } | overrides
 
@@ -92,15 +95,17 @@ class TestAccept:
         assert case.events.count() == 1
 
     def test_conflict_of_interest(self, register, clerk, mediator):
-        case = register(parties=[party("applicant", 1, phone=mediator.profile.phone),
-                                 party("respondent", 2)])
+        case = register(
+            parties=[party("applicant", 1, phone=mediator.profile.phone), party("respondent", 2)]
+        )
         with pytest.raises(PreconditionFailed) as exc:
             s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
         assert "须回避" in exc.value.missing[0]
 
     def test_mediator_who_is_a_party_is_refused(self, register, clerk, mediator):
-        case = register(parties=[party("applicant", 1, name=mediator.get_full_name()),
-                                 party("respondent", 2)])
+        case = register(
+            parties=[party("applicant", 1, name=mediator.get_full_name()), party("respondent", 2)]
+        )
         with pytest.raises(PreconditionFailed, match="本人是当事人"):
             s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
 
@@ -147,8 +152,15 @@ class TestMediationSteps:
             s.case_transition(case, "start_mediation", actor=mediator)
         with pytest.raises(PermissionDenied):  # a mediator of the committee, not assigned
             s.case_transition(case, "start_mediation", actor=mediator2)
-        s.record_add(case, "investigation", actor=mediator, conducted_at=timezone.now(),
-                     place="村委会", interviewee="张三", content="了解情况")
+        s.record_add(
+            case,
+            "investigation",
+            actor=mediator,
+            conducted_at=timezone.now(),
+            place="村委会",
+            interviewee="张三",
+            content="了解情况",
+        )
         assert codes(case).count("INV") == 1
         s.case_transition(case, "start_mediation", actor=mediator)
         assert case.status == "mediation"
@@ -156,20 +168,36 @@ class TestMediationSteps:
     def test_record_agreement_guards(self, register, walk, mediator):
         case = walk(register(), "mediation")
         with pytest.raises(PreconditionFailed) as exc:
-            s.case_transition(case, "record_agreement", actor=mediator,
-                              **agreement_data(terms=[], performance_deadline=None,
-                                               signatures_complete=False))
+            s.case_transition(
+                case,
+                "record_agreement",
+                actor=mediator,
+                **agreement_data(terms=[], performance_deadline=None, signatures_complete=False),
+            )
         assert exc.value.missing == [
-            "至少一份调解记录", "至少一条协议条款", "履行期限",
+            "至少一份调解记录",
+            "至少一条协议条款",
+            "履行期限",
             "书面协议须当事人签名、调解员签名并加盖调委会印章",
         ]
 
     def test_oral_agreement_needs_no_signatures(self, register, walk, mediator):
         case = walk(register(), "mediation")
-        s.record_add(case, "session", actor=mediator, held_at=timezone.now(), place="调解室",
-                     attendees="双方", content="陈述")
-        s.case_transition(case, "record_agreement", actor=mediator,
-                          **agreement_data(kind="oral", signatures_complete=False))
+        s.record_add(
+            case,
+            "session",
+            actor=mediator,
+            held_at=timezone.now(),
+            place="调解室",
+            attendees="双方",
+            content="陈述",
+        )
+        s.case_transition(
+            case,
+            "record_agreement",
+            actor=mediator,
+            **agreement_data(kind="oral", signatures_complete=False),
+        )
         assert case.outcome == "agreement_oral"
         assert "ORA" in codes(case) and "MED" in codes(case)
         assert case.current_agreement.number.endswith("调协字第0001号")
@@ -204,11 +232,17 @@ class TestClosureAndAfter:
         case = walk(register(), "archived")
         assert case.status == "archived"
         assert [e.name for e in case.events.all()] == [
-            "register", "accept", "investigation_add", "start_mediation", "session_add",
-            "record_agreement", "approve_closure", "follow_up_add", "archive",
+            "register",
+            "accept",
+            "investigation_add",
+            "start_mediation",
+            "session_add",
+            "record_agreement",
+            "approve_closure",
+            "follow_up_add",
+            "archive",
         ]
-        assert set(codes(case)) == {"APP", "REG", "NOT", "INV", "MED", "AGR", "CLS", "FUV",
-                                    "DOS"}
+        assert set(codes(case)) == {"APP", "REG", "NOT", "INV", "MED", "AGR", "CLS", "FUV", "DOS"}
 
     def test_approve_closure_only_director(self, register, walk, clerk, mediator):
         case = walk(register(), "closure")
@@ -230,9 +264,16 @@ class TestClosureAndAfter:
 
     def test_archive_guard_lists_failed_documents(self, register, walk, clerk, mediator):
         case = walk(register(), "follow_up")
-        s.record_add(case, "follow_up", actor=mediator, visited_at=timezone.now(),
-                     method="visit", visitee="张三", performance="performed",
-                     satisfaction="satisfied")
+        s.record_add(
+            case,
+            "follow_up",
+            actor=mediator,
+            visited_at=timezone.now(),
+            method="visit",
+            visitee="张三",
+            performance="performed",
+            satisfaction="satisfied",
+        )
         Document.objects.filter(case=case, code="AGR").update(status="failed")
         with pytest.raises(PreconditionFailed, match="缺少文书：人民调解协议书"):
             s.case_transition(case, "archive", actor=clerk)
@@ -242,9 +283,16 @@ class TestClosureAndAfter:
         with pytest.raises(PreconditionFailed) as exc:
             s.case_transition(case, "reopen", actor=director, reason="")
         assert exc.value.missing == ["重新调解的理由", "回访记录显示协议未履行或部分履行"]
-        s.record_add(case, "follow_up", actor=mediator, visited_at=timezone.now(),
-                     method="visit", visitee="张三", performance="not_performed",
-                     satisfaction="unsatisfied")
+        s.record_add(
+            case,
+            "follow_up",
+            actor=mediator,
+            visited_at=timezone.now(),
+            method="visit",
+            visitee="张三",
+            performance="not_performed",
+            satisfaction="unsatisfied",
+        )
         s.case_transition(case, "reopen", actor=director, reason="未履行")
         assert (case.status, case.outcome) == ("mediation", "")
 

@@ -7,53 +7,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
+        ("cases", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('kind', models.CharField(choices=[('transition', '状态变更'), ('action', '操作'), ('system', '系统'), ('imported', '导入')], max_length=16, verbose_name='类别')),
-                ('name', models.CharField(db_index=True, max_length=32, verbose_name='事项')),
-                ('from_status', models.CharField(blank=True, max_length=16, verbose_name='原状态')),
-                ('to_status', models.CharField(blank=True, max_length=16, verbose_name='新状态')),
-                ('reason', models.TextField(blank=True, verbose_name='理由')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='变更内容')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="时间"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("transition", "状态变更"),
+                            ("action", "操作"),
+                            ("system", "系统"),
+                            ("imported", "导入"),
+                        ],
+                        max_length=16,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=32, verbose_name="事项")),
+                ("from_status", models.CharField(blank=True, max_length=16, verbose_name="原状态")),
+                ("to_status", models.CharField(blank=True, max_length=16, verbose_name="新状态")),
+                ("reason", models.TextField(blank=True, verbose_name="理由")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="变更内容")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '案件日志',
-                'verbose_name_plural': '案件日志',
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['case', 'at'], name='workflows_c_case_id_82fbf1_idx')],
+                "verbose_name": "案件日志",
+                "verbose_name_plural": "案件日志",
+                "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(fields=["case", "at"], name="workflows_c_case_id_82fbf1_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('task_assigned', '新任务'), ('due_soon', '即将到期'), ('overdue', '已超期'), ('high_risk', '高风险案件'), ('supervision', '督办')], max_length=16)),
-                ('message', models.CharField(max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='cases.case')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("task_assigned", "新任务"),
+                            ("due_soon", "即将到期"),
+                            ("overdue", "已超期"),
+                            ("high_risk", "高风险案件"),
+                            ("supervision", "督办"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("message", models.CharField(max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.CASCADE, to="cases.case"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知',
-                'verbose_name_plural': '通知',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', 'read_at'], name='workflows_n_user_id_6821e6_idx')],
+                "verbose_name": "通知",
+                "verbose_name_plural": "通知",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "read_at"], name="workflows_n_user_id_6821e6_idx")
+                ],
             },
         ),
     ]

@@ -17,6 +17,5 @@ class Command(BaseCommand):
         counts = demo.seed_reference()
         added = demo.seed_cases(cases, seed) if cases else 0
         self.stdout.write(
-            f"seed_demo: {counts['users']} users, {counts['regions']} regions, "
-            f"{added} cases added"
+            f"seed_demo: {counts['users']} users, {counts['regions']} regions, {added} cases added"
         )

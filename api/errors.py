@@ -1,0 +1,127 @@
+"""Every API failure answers `{"error": {"code", "message", "fields"}}` (SPEC §9): the services'
+DomainErrors by their own code and status, DRF's and Django's exceptions by the table below."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from workflows.errors import DomainError
+
+CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def error_body(code: str, message, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def _first_message(detail) -> str:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            message = _first_message(value)
+            if message:
+                return message if key in ("non_field_errors", "__all__") else f"{key}: {message}"
+        return ""
+    if isinstance(detail, list):
+        return next((m for m in map(_first_message, detail) if m), "")
+    return str(detail)
+
+
+def _respond(status: int, code: str, message, fields=None, headers=None) -> Response:
+    set_rollback()
+    return Response(error_body(code, message, fields), status=status, headers=headers)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        fields = dict(exc.fields)
+        if exc.missing:
+            fields["missing"] = list(exc.missing)
+        return _respond(exc.http_status, exc.code, exc.message, fields)
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses the body before DRF parses it; without this the client would get an
+        # HTML 400 from Django's SuspiciousOperation handling.
+        return _respond(413, "too_large", "请求内容过大。")
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return _respond(400, "invalid", _first_message(fields), fields)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: let Django log it and answer 500
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = "%d" % exc.wait
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        return _respond(400, "invalid", _first_message(fields) or "输入有误。", fields, headers)
+    if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
+        code = "not_authenticated"
+    else:
+        code = CODES.get(exc.status_code, getattr(exc, "default_code", "error"))
+    return _respond(exc.status_code, code, _first_message(exc.detail), {}, headers)
+
+
+# --- schema -------------------------------------------------------------------------------
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "invalid",
+            "precondition_failed",
+            "not_authenticated",
+            "permission_denied",
+            "not_found",
+            "method_not_allowed",
+            "invalid_state",
+            "conflict",
+            "too_large",
+            "unsupported_media_type",
+            "throttled",
+        ]
+    )
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        help_text="Field name → list of messages; `missing` lists every unmet guard."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_TEXT = {
+    400: "Invalid input (`invalid`) or an unmet guard (`precondition_failed`, fields.missing).",
+    401: "Not authenticated.",
+    403: "The role may not do this on this case.",
+    404: "Not found, or outside the user's scope.",
+    409: "`invalid_state`: not available from the current state; `conflict`: the case changed.",
+    413: "Request body too large.",
+    429: "Too many attempts.",
+}
+
+
+def errors(*statuses: int) -> dict:
+    """`responses=` entries for extend_schema: the error shape for each status given."""
+    return {s: OpenApiResponse(ErrorSerializer, description=_ERROR_TEXT[s]) for s in statuses}

@@ -1,0 +1,634 @@
+"""Shapes of requests and answers (SPEC §9). Input serializers check types and enumerations only:
+guards, roles and states are the services' job, so a missing reason is reported by the guard
+(precondition_failed) exactly as in the web UI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases import choices, scope
+from cases.models import (
+    Case,
+    DisputeType,
+    FollowUpVisit,
+    InvestigationRecord,
+    MediationSession,
+    Organization,
+    Party,
+    Region,
+    display_name,
+)
+from cases.validators import mask, validate_id_number, validate_phone
+from documents.models import Document
+from workflows import deadlines, services
+from workflows.models import CaseEvent
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know: a typo ("mediator" for "mediators") must not be dropped
+    silently and leave the client believing it was applied."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({k: ["未知字段。"] for k in unknown})
+        return super().to_internal_value(data)
+
+
+# --- small pieces -------------------------------------------------------------------------
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return display_name(user)
+
+
+class OrganizationBriefSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="short_code")
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "code"]
+
+
+class RegionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "name"]
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+
+    class Meta:
+        model = Region
+        fields = ["id", "name", "full_name", "level", "parent"]
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="short_code")
+    region = RegionBriefSerializer()
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "code", "seal_name", "region"]
+
+
+class DisputeTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DisputeType
+        fields = ["code", "name"]
+
+
+class MemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id")
+    username = serializers.CharField(source="user.username")
+    name = serializers.SerializerMethodField()
+    role = serializers.CharField()
+
+    def get_name(self, membership) -> str:
+        return display_name(membership.user)
+
+
+class MembershipSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    organization = OrganizationBriefSerializer(allow_null=True)
+    region = serializers.SerializerMethodField()
+
+    @extend_schema_field(RegionBriefSerializer(allow_null=True))
+    def get_region(self, m):
+        # Committee roles hold no region of their own: the committee's region is where they work.
+        region = m.region or (m.organization.region if m.organization else None)
+        return RegionBriefSerializer(region).data if region else None
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    memberships = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return display_name(user)
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_memberships(self, user):
+        return MembershipSerializer(scope.memberships(user), many=True).data
+
+
+# --- auth ---------------------------------------------------------------------------------
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+# --- documents and events -----------------------------------------------------------------
+class DocumentSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    superseded = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+    verify_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "code",
+            "title",
+            "version",
+            "number",
+            "status",
+            "sha256",
+            "size",
+            "issued_at",
+            "superseded",
+            "pdf_url",
+            "verify_url",
+        ]
+
+    def get_superseded(self, doc) -> bool:
+        return doc.status == Document.Status.SUPERSEDED or doc.superseded_by_id is not None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf_url(self, doc) -> str | None:
+        """Null until the bytes exist, and for viewers who may not see the parties' data."""
+        if doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
+            return None
+        request = self.context.get("request")
+        if request is None or not scope.sees_personal_data(request.user, doc.case):
+            return None
+        return request.build_absolute_uri(reverse("api:document-pdf", args=[doc.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_verify_url(self, doc) -> str | None:
+        if doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
+            return None
+        # The same address the QR code on the paper carries (documents.context).
+        from django.conf import settings
+
+        return settings.SITE_URL + reverse("verify", args=[doc.token])
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = UserBriefSerializer(allow_null=True)
+    transition = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "kind",
+            "name",
+            "transition",
+            "from_status",
+            "to_status",
+            "reason",
+            "data",
+        ]
+
+    def get_transition(self, event) -> str | None:
+        return event.name if event.kind == CaseEvent.Kind.TRANSITION else None
+
+
+class VerifySerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    code = serializers.CharField()
+    case_number = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    sha256 = serializers.CharField()
+    superseded = serializers.BooleanField()
+
+
+# --- cases: output ------------------------------------------------------------------------
+class PartySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "role",
+            "kind",
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "phone",
+            "address",
+            "occupation",
+        ]
+
+    def to_representation(self, party):
+        data = super().to_representation(party)
+        if self.context.get("masked", True):
+            data["id_number"], data["phone"] = mask(party.id_number), mask(party.phone)
+        return data
+
+
+class RiskSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=choices.RiskLevel.choices)
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.DictField())
+    factors = serializers.ListField(child=serializers.CharField())
+    reported_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseSummarySerializer(serializers.ModelSerializer):
+    organization = OrganizationBriefSerializer()
+    region = RegionBriefSerializer()
+    dispute_type = DisputeTypeSerializer()
+    deadline_state = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "organization",
+            "region",
+            "dispute_type",
+            "source",
+            "status",
+            "outcome",
+            "deadline",
+            "deadline_state",
+            "overdue",
+            "risk_level",
+            "registered_at",
+            "updated_at",
+        ]
+
+    def get_deadline_state(self, case) -> str:
+        """ "overdue", "due_soon" or ""."""
+        if getattr(case, "is_overdue", None) is not None:
+            return "overdue" if case.is_overdue else "due_soon" if case.is_due_soon else ""
+        return deadlines.deadline_state(case)
+
+    def get_overdue(self, case) -> bool:
+        return self.get_deadline_state(case) == "overdue"
+
+
+class AgreementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    number = serializers.CharField()
+    terms = serializers.ListField(child=serializers.CharField())
+    performance_method = serializers.CharField()
+    performance_deadline = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    effective_on = serializers.DateField()
+    signatures_complete = serializers.BooleanField()
+
+
+class CaseDetailSerializer(CaseSummarySerializer):
+    parties = serializers.SerializerMethodField()
+    mediators = UserBriefSerializer(many=True)
+    risk = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+    agreement = serializers.SerializerMethodField()
+    documents = DocumentSerializer(many=True)
+
+    class Meta(CaseSummarySerializer.Meta):
+        fields = CaseSummarySerializer.Meta.fields + [
+            "summary",
+            "requests",
+            "amount_involved",
+            "occurred_on",
+            "application_kind",
+            "extended_days",
+            "accepted_at",
+            "outcome_at",
+            "closed_at",
+            "archived_at",
+            "closing_reason",
+            "withdrawn_by",
+            "summary_of_work",
+            "version",
+            "parties",
+            "mediators",
+            "risk",
+            "allowed_transitions",
+            "agreement",
+            "documents",
+        ]
+
+    def _user(self):
+        return self.context["request"].user
+
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, case):
+        masked = not scope.sees_personal_data(self._user(), case)
+        return PartySerializer(case.parties.all(), many=True, context={"masked": masked}).data
+
+    @extend_schema_field(RiskSerializer)
+    def get_risk(self, case):
+        return {
+            "level": case.risk_level,
+            "score": case.risk_score,
+            "reasons": case.risk_reasons,
+            "factors": case.risk_factors,
+            "reported_at": case.risk_reported_at,
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, case):
+        return services.allowed_transitions(case, self._user())
+
+    @extend_schema_field(AgreementSerializer(allow_null=True))
+    def get_agreement(self, case):
+        agreement = case.current_agreement
+        return AgreementSerializer(agreement).data if agreement else None
+
+
+# --- cases: input -------------------------------------------------------------------------
+class PartyInSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=choices.PartyRole.choices)
+    kind = serializers.ChoiceField(choices=choices.PartyKind.choices, required=False)
+    name = serializers.CharField(max_length=100)
+    gender = serializers.ChoiceField(
+        choices=choices.Gender.choices, required=False, allow_blank=True
+    )
+    ethnicity = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    # The model's own validators, so an error points at parties[i], not at an unnamed party.
+    id_number = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, validators=[validate_id_number]
+    )
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[validate_phone]
+    )
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    occupation = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class CaseCreateSerializer(StrictSerializer):
+    """Ids and codes are resolved here; the service then decides scope and role (an organization
+    the user does not belong to is 404, as everywhere else)."""
+
+    organization = serializers.IntegerField()
+    region = serializers.IntegerField(required=False, allow_null=True)
+    dispute_type = serializers.SlugField(required=False, allow_null=True)
+    source = serializers.ChoiceField(choices=choices.Source.choices)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    requests = serializers.CharField(required=False, allow_blank=True)
+    amount_involved = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    occurred_on = serializers.DateField(required=False, allow_null=True)
+    application_kind = serializers.ChoiceField(
+        choices=choices.ApplicationKind.choices, required=False
+    )
+    parties = PartyInSerializer(many=True, required=False, default=list)
+    risk_factors = serializers.ListField(
+        child=serializers.ChoiceField(choices=choices.RECORDED_RISK_FACTORS),
+        required=False,
+        default=list,
+    )
+
+    def validate_organization(self, value):
+        return Organization.objects.filter(pk=value).first()
+
+    def validate_region(self, value):
+        if value is None:
+            return None
+        region = Region.objects.filter(
+            scope.visible_regions_q(self.context["request"].user), pk=value
+        ).first()
+        if region is None:
+            raise serializers.ValidationError("区域不存在或不在您的管辖范围内。")
+        return region
+
+    def validate_dispute_type(self, value):
+        if value is None:
+            return None
+        found = DisputeType.objects.filter(taxonomy__is_current=True, code=value).first()
+        if found is None:
+            raise serializers.ValidationError(f"未知的纠纷类型代码“{value}”。")
+        return found
+
+    def validate(self, attrs):
+        attrs.setdefault("region", None)
+        attrs.setdefault("dispute_type", None)
+        return attrs
+
+
+class CaseFilterSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=choices.Status.choices, required=False)
+    region = serializers.IntegerField(required=False, help_text="Region id: its whole subtree.")
+    dispute_type = serializers.SlugField(required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    risk = serializers.ChoiceField(choices=choices.RiskLevel.choices, required=False)
+    q = serializers.CharField(
+        required=False, max_length=100, help_text="Case number, party name or party phone."
+    )
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+    def validate_region(self, value):
+        region = Region.objects.filter(pk=value).first()
+        if region is None:
+            raise serializers.ValidationError("区域不存在。")
+        return region
+
+    def validate_dispute_type(self, value):
+        if not DisputeType.objects.filter(code=value).exists():
+            raise serializers.ValidationError(f"未知的纠纷类型代码“{value}”。")
+        return value
+
+
+class MembersFilterSerializer(StrictSerializer):
+    role = serializers.ChoiceField(
+        choices=[(r.value, r.label) for r in choices.Role if r in choices.ORG_ROLES],
+        required=False,
+    )
+
+
+# --- transitions --------------------------------------------------------------------------
+class EmptySerializer(StrictSerializer):
+    pass
+
+
+class AcceptSerializer(StrictSerializer):
+    mediators = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="User ids (GET /organizations/{id}/members/?role=mediator).",
+    )
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class RecordAgreementSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=choices.AgreementKind.choices, required=False)
+    terms = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    performance_method = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    performance_deadline = serializers.DateField(required=False, allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    signatures_complete = serializers.BooleanField(required=False)
+    parties_signed = serializers.BooleanField(required=False)
+    mediator_signed = serializers.BooleanField(required=False)
+    seal_affixed = serializers.BooleanField(required=False)
+    facts = serializers.CharField(required=False, allow_blank=True)
+    responsibilities = serializers.CharField(required=False, allow_blank=True)
+    effective_on = serializers.DateField(required=False, allow_null=True)
+
+
+class WithdrawSerializer(ReasonSerializer):
+    party = serializers.CharField(
+        required=False, allow_blank=True, help_text="Which party withdrew."
+    )
+
+
+class ExtendDeadlineSerializer(ReasonSerializer):
+    days = serializers.IntegerField(required=False)
+    consent = serializers.BooleanField(required=False)
+
+
+class ApproveClosureSerializer(StrictSerializer):
+    summary_of_work = serializers.CharField(required=False, allow_blank=True)
+
+
+TRANSITIONS = {
+    "accept": AcceptSerializer,
+    "decline": ReasonSerializer,
+    "start_mediation": EmptySerializer,
+    "record_agreement": RecordAgreementSerializer,
+    "record_failure": ReasonSerializer,
+    "withdraw": WithdrawSerializer,
+    "extend_deadline": ExtendDeadlineSerializer,
+    "approve_closure": ApproveClosureSerializer,
+    "reopen": ReasonSerializer,
+    "archive": EmptySerializer,
+}
+
+
+# --- records ------------------------------------------------------------------------------
+class _RecordOut(serializers.ModelSerializer):
+    created_by = UserBriefSerializer()
+    documents = serializers.SerializerMethodField()
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, record):
+        docs = Document.objects.filter(
+            case=record.case_id, slot=f"r{record.pk}", code=self.CODE
+        ).select_related("case")
+        return DocumentSerializer(docs, many=True, context=self.context).data
+
+
+class InvestigationSerializer(_RecordOut):
+    CODE = "INV"
+
+    class Meta:
+        model = InvestigationRecord
+        fields = [
+            "id",
+            "conducted_at",
+            "place",
+            "interviewers",
+            "recorder",
+            "interviewee",
+            "content",
+            "evidence",
+            "created_by",
+            "created_at",
+            "documents",
+        ]
+
+
+class SessionSerializer(_RecordOut):
+    CODE = "MED"
+
+    class Meta:
+        model = MediationSession
+        fields = [
+            "id",
+            "held_at",
+            "place",
+            "mediator_names",
+            "attendees",
+            "content",
+            "facts_verified",
+            "result",
+            "created_by",
+            "created_at",
+            "documents",
+        ]
+
+
+class FollowUpSerializer(_RecordOut):
+    CODE = "FUV"
+
+    class Meta:
+        model = FollowUpVisit
+        fields = [
+            "id",
+            "visited_at",
+            "method",
+            "visitor",
+            "visitee",
+            "performance",
+            "satisfaction",
+            "new_risks",
+            "action_taken",
+            "went_to_court",
+            "notes",
+            "created_by",
+            "created_at",
+            "documents",
+        ]
+
+
+class InvestigationInSerializer(StrictSerializer):
+    conducted_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    interviewee = serializers.CharField(max_length=100)
+    content = serializers.CharField()
+    recorder = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    interviewers = serializers.ListField(child=serializers.CharField(), required=False)
+    evidence = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class SessionInSerializer(StrictSerializer):
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    attendees = serializers.CharField()
+    content = serializers.CharField()
+    facts_verified = serializers.CharField(required=False, allow_blank=True)
+    result = serializers.CharField(required=False, allow_blank=True)
+
+
+class FollowUpInSerializer(StrictSerializer):
+    visited_at = serializers.DateTimeField()
+    method = serializers.ChoiceField(choices=choices.FollowUpMethod.choices)
+    visitee = serializers.CharField(max_length=100)
+    performance = serializers.ChoiceField(choices=choices.Performance.choices)
+    satisfaction = serializers.ChoiceField(choices=choices.Satisfaction.choices)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    new_risks = serializers.CharField(required=False, allow_blank=True)
+    action_taken = serializers.CharField(required=False, allow_blank=True)
+    went_to_court = serializers.BooleanField(required=False)
+
+
+RECORDS = {
+    "investigation": (InvestigationInSerializer, InvestigationSerializer),
+    "session": (SessionInSerializer, SessionSerializer),
+    "follow_up": (FollowUpInSerializer, FollowUpSerializer),
+}

@@ -1,0 +1,58 @@
+import importlib.util
+
+from django.apps import apps
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from api import views
+
+app_name = "api"
+
+v1 = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("regions/", views.RegionList.as_view(), name="regions"),
+    path("organizations/", views.OrganizationList.as_view(), name="organizations"),
+    path(
+        "organizations/<int:pk>/members/",
+        views.OrganizationMembers.as_view(),
+        name="organization-members",
+    ),
+    path("dispute-types/", views.DisputeTypeList.as_view(), name="dispute-types"),
+    path("cases/", views.CaseList.as_view(), name="cases"),
+    path("cases/<int:pk>/", views.CaseDetail.as_view(), name="case"),
+    path(
+        "cases/<int:pk>/transitions/<str:name>/",
+        views.CaseTransition.as_view(),
+        name="case-transition",
+    ),
+    path(
+        "cases/<int:pk>/investigations/",
+        views.InvestigationCreate.as_view(),
+        name="case-investigations",
+    ),
+    path("cases/<int:pk>/sessions/", views.SessionCreate.as_view(), name="case-sessions"),
+    path("cases/<int:pk>/follow-ups/", views.FollowUpCreate.as_view(), name="case-follow-ups"),
+    path("cases/<int:pk>/documents/", views.CaseDocuments.as_view(), name="case-documents"),
+    path("cases/<int:pk>/events/", views.CaseEvents.as_view(), name="case-events"),
+    path("documents/<int:pk>/pdf/", views.DocumentPdf.as_view(), name="document-pdf"),
+    path("verify/<str:token>/", views.Verify.as_view(), name="verify"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]
+
+# Swagger UI only with its assets served from here: drf-spectacular alone loads them from a
+# CDN, which a deployment on a government network cannot be assumed to reach.
+if importlib.util.find_spec("drf_spectacular_sidecar") and apps.is_installed(
+    "drf_spectacular_sidecar"
+):
+    from drf_spectacular.views import SpectacularSwaggerView
+
+    urlpatterns.append(
+        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs")
+    )
+
+urlpatterns.append(re_path(r"^.*$", views.NotFoundView.as_view()))

@@ -1,0 +1,420 @@
+"""SPEC §9 endpoints. Each view: find the case in the user's scope (else 404), check the request's
+shape, call the one service, answer with a serializer. No state changes happen here."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import selectors
+from api import serializers as s
+from api.errors import errors
+from api.pagination import Pagination
+from api.throttling import TokenIPThrottle, TokenUsernameThrottle
+from cases import scope
+from cases.models import DisputeType, Membership, Region
+from documents.models import Document
+from workflows import services
+from workflows.deadlines import overdue_q
+from workflows.errors import InvalidInput, InvalidState
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only: a forwarded header is whatever the client chose to write.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def get_case(request, pk: int, queryset=None):
+    """The case if the user may see it; otherwise it does not exist (SPEC §1: 404, never 403)."""
+    if queryset is None:
+        queryset = selectors.cases_for(request.user)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def apply_if_match(request, case) -> None:
+    """Optional optimistic lock: `If-Match: "<version>"` (the `version` of the case a client last
+    read). The service compares it under the row lock and answers 409 conflict if stale."""
+    header = request.headers.get("If-Match")
+    if not header:
+        return
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidInput(
+            "If-Match 须为案件的 version（整数）。", fields={"If-Match": ["须为整数"]}
+        )
+    case.version = int(value)
+
+
+def case_answer(request, pk: int, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
+    case = get_case(request, pk, selectors.case_detail_for(request.user))
+    data = s.CaseDetailSerializer(case, context={"request": request}).data
+    return Response(data, status=status_code, headers=headers)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Optional: the case `version` last read, e.g. "7"; a stale one answers 409 '
+    "conflict instead of acting on a case that has changed.",
+)
+
+
+# --- auth and the user --------------------------------------------------------------------
+class TokenView(APIView):
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TokenIPThrottle, TokenUsernameThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        request=s.TokenRequestSerializer,
+        auth=[],
+        responses={200: s.TokenSerializer, **errors(400, 429)},
+    )
+    def post(self, request):
+        from django.contrib.auth import authenticate
+
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(request=request._request, **serializer.validated_data)
+        if user is None:
+            # The same answer for an unknown user and a wrong password.
+            raise exceptions.ValidationError({"non_field_errors": ["用户名或密码不正确。"]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(tags=["me"], responses={200: s.MeSerializer, **errors(401)})
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+# --- reference lists ----------------------------------------------------------------------
+class RegionList(generics.ListAPIView):
+    serializer_class = s.RegionSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return Region.objects.filter(scope.visible_regions_q(self.request.user))
+
+    @extend_schema(
+        tags=["reference"], responses={200: s.RegionSerializer(many=True), **errors(401)}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrganizationList(generics.ListAPIView):
+    serializer_class = s.OrganizationSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.organizations_for(self.request.user)
+
+    @extend_schema(
+        tags=["reference"], responses={200: s.OrganizationSerializer(many=True), **errors(401)}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DisputeTypeList(generics.ListAPIView):
+    serializer_class = s.DisputeTypeSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return DisputeType.objects.filter(taxonomy__is_current=True).order_by("order", "code")
+
+    @extend_schema(
+        tags=["reference"], responses={200: s.DisputeTypeSerializer(many=True), **errors(401)}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrganizationMembers(APIView):
+    @extend_schema(
+        tags=["reference"],
+        parameters=[s.MembersFilterSerializer],
+        responses={200: s.MemberSerializer(many=True), **errors(400, 401, 404)},
+    )
+    def get(self, request, pk: int):
+        organization = get_object_or_404(selectors.organizations_for(request.user), pk=pk)
+        query = s.MembersFilterSerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        members = (
+            Membership.objects.filter(organization=organization, user__is_active=True)
+            .select_related("user")
+            .order_by("role", "user__username")
+        )
+        if role := query.validated_data.get("role"):
+            members = members.filter(role=role)
+        return Response(s.MemberSerializer(members, many=True).data)
+
+
+# --- cases --------------------------------------------------------------------------------
+class CaseList(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(
+        tags=["cases"],
+        parameters=[s.CaseFilterSerializer],
+        responses={200: s.CaseSummarySerializer(many=True), **errors(400, 401, 404)},
+    )
+    def get(self, request):
+        query = s.CaseFilterSerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        cases = self.filter(selectors.cases_for(request.user), query.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        data = s.CaseSummarySerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    def filter(self, cases, f: dict):
+        if "status" in f:
+            cases = cases.filter(status=f["status"])
+        if "region" in f:
+            cases = cases.filter(region_path__startswith=f["region"].path)
+        if "dispute_type" in f:
+            cases = cases.filter(dispute_type__code=f["dispute_type"])
+        if f.get("overdue") is True:
+            cases = cases.filter(overdue_q())
+        elif f.get("overdue") is False:
+            cases = cases.exclude(overdue_q())
+        if "risk" in f:
+            cases = cases.filter(risk_level=f["risk"])
+        if f.get("q", "").strip():
+            cases = selectors.search(cases, self.request.user, f["q"].strip())
+        return cases
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.CaseCreateSerializer,
+        responses={201: s.CaseDetailSerializer, **errors(400, 401, 403, 404)},
+    )
+    def post(self, request):
+        serializer = s.CaseCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        case = services.case_register(
+            actor=request.user, ip=client_ip(request), **serializer.validated_data
+        )
+        return case_answer(
+            request,
+            case.pk,
+            status_code=status.HTTP_201_CREATED,
+            headers={"Location": f"{request.path}{case.pk}/"},
+        )
+
+
+class CaseDetail(APIView):
+    @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(401, 404)})
+    def get(self, request, pk: int):
+        return case_answer(request, pk)
+
+
+TRANSITION_BODY = PolymorphicProxySerializer(
+    component_name="TransitionBody",
+    serializers=[
+        s.AcceptSerializer,
+        s.ReasonSerializer,
+        s.RecordAgreementSerializer,
+        s.WithdrawSerializer,
+        s.ExtendDeadlineSerializer,
+        s.ApproveClosureSerializer,
+        s.EmptySerializer,
+    ],
+    resource_type_field_name=None,
+)
+
+
+class CaseTransition(APIView):
+    @extend_schema(
+        tags=["cases"],
+        request=TRANSITION_BODY,
+        parameters=[
+            OpenApiParameter(
+                "name",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=list(s.TRANSITIONS),
+                description="The transition (SPEC §4).",
+            ),
+            IF_MATCH,
+        ],
+        responses={200: s.CaseDetailSerializer, **errors(400, 401, 403, 404, 409)},
+        description="Body by transition: accept {mediators}, decline {reason}, start_mediation "
+        "{}, record_agreement {kind, terms, performance_method, performance_deadline, "
+        "amount, signatures_complete}, record_failure {reason}, withdraw {party, "
+        "reason}, extend_deadline {days, consent}, approve_closure {}, reopen "
+        "{reason}, archive {}.",
+    )
+    def post(self, request, pk: int, name: str):
+        case = get_case(request, pk)
+        body_class = s.TRANSITIONS.get(name)
+        if body_class is None:
+            raise exceptions.NotFound(f"没有名为“{name}”的流程操作。")
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        apply_if_match(request, case)
+        services.case_transition(
+            case, name, actor=request.user, ip=client_ip(request), **body.validated_data
+        )
+        return case_answer(request, case.pk)
+
+
+class CaseRecordCreate(APIView):
+    """investigations/, sessions/, follow-ups/: one record each, its document issued after."""
+
+    kind = ""
+
+    def post(self, request, pk: int):
+        case = get_case(request, pk)
+        body_class, answer_class = s.RECORDS[self.kind]
+        body = body_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        apply_if_match(request, case)
+        record = services.record_add(
+            case, self.kind, actor=request.user, ip=client_ip(request), **body.validated_data
+        )
+        return Response(
+            answer_class(record, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+def _record_schema(kind: str):
+    body_class, answer_class = s.RECORDS[kind]
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["cases"],
+            request=body_class,
+            parameters=[IF_MATCH],
+            responses={201: answer_class, **errors(400, 401, 403, 404, 409)},
+        )
+    )
+
+
+@_record_schema("investigation")
+class InvestigationCreate(CaseRecordCreate):
+    kind = "investigation"
+
+
+@_record_schema("session")
+class SessionCreate(CaseRecordCreate):
+    kind = "session"
+
+
+@_record_schema("follow_up")
+class FollowUpCreate(CaseRecordCreate):
+    kind = "follow_up"
+
+
+class CaseDocuments(APIView):
+    @extend_schema(
+        tags=["documents"], responses={200: s.DocumentSerializer(many=True), **errors(401, 404)}
+    )
+    def get(self, request, pk: int):
+        case = get_case(request, pk)
+        docs = case.documents.order_by("id")
+        for doc in docs:
+            doc.case = case  # the serializer asks the case who may download
+        return Response(s.DocumentSerializer(docs, many=True, context={"request": request}).data)
+
+
+class CaseEvents(APIView):
+    @extend_schema(
+        tags=["cases"], responses={200: s.EventSerializer(many=True), **errors(401, 404)}
+    )
+    def get(self, request, pk: int):
+        case = get_case(request, pk)
+        events = case.events.select_related("actor").order_by("at", "id")
+        return Response(s.EventSerializer(events, many=True).data)
+
+
+# --- documents ----------------------------------------------------------------------------
+class DocumentPdf(APIView):
+    @extend_schema(
+        tags=["documents"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            **errors(401, 403, 404, 409),
+        },
+    )
+    def get(self, request, pk: int):
+        from django.http import FileResponse
+
+        doc = get_object_or_404(
+            Document.objects.select_related("case").filter(
+                case__in=selectors.cases_for(request.user).values("pk")
+            ),
+            pk=pk,
+        )
+        if doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
+            raise InvalidState(
+                "文书尚未生成，请稍后再试。"
+                if doc.status == Document.Status.PENDING
+                else "文书生成失败，请由登记员重试生成。"
+            )
+        if not scope.sees_personal_data(request.user, doc.case):
+            # The PDF carries full ID and phone numbers; masking applies to it too (SPEC §1).
+            raise exceptions.PermissionDenied("文书含当事人完整个人信息，督导员只能查看文书目录。")
+        response = FileResponse(
+            doc.file.open("rb"),
+            content_type="application/pdf",
+            filename=f"{doc.code}-{doc.pk}-v{doc.version}.pdf",
+        )
+        response["ETag"] = f'"{doc.sha256}"'
+        return response
+
+
+class Verify(APIView):
+    """Public: is a document authentic? Nothing personal in the answer (SPEC §5)."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(tags=["documents"], auth=[], responses={200: s.VerifySerializer, **errors(404)})
+    def get(self, request, token: str):
+        doc = get_object_or_404(
+            Document.objects.select_related("case").filter(
+                status__in=[Document.Status.ISSUED, Document.Status.SUPERSEDED]
+            ),
+            token=token,
+        )
+        superseded = doc.status == Document.Status.SUPERSEDED or doc.superseded_by_id is not None
+        return Response(
+            {
+                "valid": True,
+                "code": doc.code,
+                "case_number": doc.case.number,
+                "issued_at": doc.issued_at,
+                "sha256": doc.sha256,
+                "superseded": superseded,
+            }
+        )
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Any other path under /api/: the JSON 404, not Django's HTML page."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise exceptions.NotFound()
+
+    get = post = put = patch = delete = http_method_not_allowed
