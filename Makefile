@@ -38,7 +38,7 @@ format: bootstrap
 	$(VENV)/bin/ruff format .
 
 bench: bootstrap
-	$(PY) -m bench
+	DJANGO_SETTINGS_MODULE=config.settings $(PY) bench/bench_pdf_render.py --repeat 10
 
 messages: bootstrap
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv

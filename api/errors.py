@@ -32,16 +32,22 @@ def error_body(code: str, message, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 
 
-def _first_message(detail) -> str:
+def _first_message(detail, path: str = "") -> str:
+    """The first message, prefixed with where it applies ("parties[1].phone: ...")."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            message = _first_message(value)
-            if message:
-                return message if key in ("non_field_errors", "__all__") else f"{key}: {message}"
+            if key in ("non_field_errors", "__all__"):
+                where = path
+            elif str(key).isdigit():
+                where = f"{path}[{key}]"
+            else:
+                where = f"{path}.{key}" if path else str(key)
+            if message := _first_message(value, where):
+                return message
         return ""
     if isinstance(detail, list):
-        return next((m for m in map(_first_message, detail) if m), "")
-    return str(detail)
+        return next((m for m in (_first_message(d, path) for d in detail) if m), "")
+    return f"{path}: {detail}" if path else str(detail)
 
 
 def _respond(status: int, code: str, message, fields=None, headers=None) -> Response:

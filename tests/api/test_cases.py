@@ -78,10 +78,13 @@ def test_register_unmet_guard_lists_everything_missing(clerk, world):
 
 
 def test_register_bad_party_points_at_the_party(clerk, world):
-    bad = party("respondent", 2, id_number="110105197005010000", phone="12")
+    good_id = party("respondent", 2)["id_number"]
+    wrong_check_digit = good_id[:-1] + ("1" if good_id[-1] != "1" else "2")
+    bad = party("respondent", 2, id_number=wrong_check_digit, phone="12")
     body = _body(world, parties=[party("applicant", 1), bad])
     err = error(api(clerk).post(url("cases"), body, format="json"), 400, "invalid")
-    assert set(err["fields"]["parties"][1]) == {"id_number", "phone"}
+    assert set(err["fields"]["parties"]["1"]) == {"id_number", "phone"}
+    assert err["message"].startswith("parties[1].")
     assert not Case.objects.exists()
 
 
