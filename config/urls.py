@@ -1,14 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
-from viewflow.urls import Site
 
 from cases import views as case_views
 from documents import views as document_views
 
 admin.site.site_header = admin.site.site_title = "调解 · 系统管理"
-
-site = Site(title="调解", viewsets=[])
 
 urlpatterns = [
     path("accounts/", AuthViewset(allow_password_change=True).urls),
@@ -18,5 +15,4 @@ urlpatterns = [
     path("verify/<str:token>/", document_views.verify, name="verify"),
     path("healthz/", case_views.healthz, name="healthz"),
     path("", case_views.home, name="home"),
-    path("app/", site.urls),
 ]

@@ -98,3 +98,11 @@ def test_admin_and_static(client, world):
     client.force_login(User.objects.get(username="admin"))
     assert client.get("/admin/").status_code == 200
     assert client.get("/healthz/").json() == {"status": "ok"}
+
+
+def test_english_switch(client, world):
+    client.force_login(User.objects.get(username="clerk"))
+    assert "工作台" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert "Dashboard" in page and "Awaiting intake decision" in page
