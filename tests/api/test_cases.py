@@ -12,9 +12,14 @@ from tests.factories import party
 
 def _body(world, **overrides) -> dict:
     data = {
-        "organization": world["east"].pk, "region": world["east_village"].pk,
-        "dispute_type": "neighbour", "source": "application", "summary": "排水沟堵塞",
-        "requests": "疏通排水沟", "amount_involved": "3000.00", "occurred_on": "2026-03-01",
+        "organization": world["east"].pk,
+        "region": world["east_village"].pk,
+        "dispute_type": "neighbour",
+        "source": "application",
+        "summary": "排水沟堵塞",
+        "requests": "疏通排水沟",
+        "amount_involved": "3000.00",
+        "occurred_on": "2026-03-01",
         "parties": [party("applicant", 1), party("respondent", 2)],
         "risk_factors": ["petition_history"],
     }
@@ -40,8 +45,11 @@ def test_register(clerk, world):
 
 
 def test_register_unknown_dispute_type_is_400(clerk, world):
-    err = error(api(clerk).post(url("cases"), _body(world, dispute_type="duel"), format="json"),
-                400, "invalid")
+    err = error(
+        api(clerk).post(url("cases"), _body(world, dispute_type="duel"), format="json"),
+        400,
+        "invalid",
+    )
     assert "dispute_type" in err["fields"]
 
 
@@ -50,8 +58,11 @@ def test_register_old_taxonomy_code_is_400(clerk, world):
 
     old = DisputeTaxonomy.objects.create(version=0, name="旧", effective_from=dt.date(2020, 1, 1))
     DisputeType.objects.create(taxonomy=old, code="feud", name="旧类型")
-    error(api(clerk).post(url("cases"), _body(world, dispute_type="feud"), format="json"),
-          400, "invalid")
+    error(
+        api(clerk).post(url("cases"), _body(world, dispute_type="feud"), format="json"),
+        400,
+        "invalid",
+    )
 
 
 def test_register_region_outside_scope_is_400(clerk, world):
@@ -66,8 +77,7 @@ def test_register_organization_outside_scope_is_404(clerk, world):
 
 
 def test_register_wrong_role_is_403(mediator, world):
-    error(api(mediator).post(url("cases"), _body(world), format="json"), 403,
-          "permission_denied")
+    error(api(mediator).post(url("cases"), _body(world), format="json"), 403, "permission_denied")
 
 
 def test_register_unmet_guard_lists_everything_missing(clerk, world):
@@ -88,14 +98,20 @@ def test_register_bad_party_points_at_the_party(clerk, world):
     assert not Case.objects.exists()
 
 
-@pytest.mark.parametrize("change", [
-    {"source": "rumour"}, {"amount_involved": "lots"}, {"occurred_on": "yesterday"},
-    {"risk_factors": ["overdue"]}, {"surprise": 1}, {"organization": "east"},
-    {"parties": [{"role": "applicant", "name": "甲", "shoe_size": 42}]},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"source": "rumour"},
+        {"amount_involved": "lots"},
+        {"occurred_on": "yesterday"},
+        {"risk_factors": ["overdue"]},
+        {"surprise": 1},
+        {"organization": "east"},
+        {"parties": [{"role": "applicant", "name": "甲", "shoe_size": 42}]},
+    ],
+)
 def test_register_shape_errors_are_400(clerk, world, change):
-    err = error(api(clerk).post(url("cases"), _body(world) | change, format="json"),
-                400, "invalid")
+    err = error(api(clerk).post(url("cases"), _body(world) | change, format="json"), 400, "invalid")
     assert set(change) & set(err["fields"])
     assert not Case.objects.exists()
 
@@ -128,11 +144,16 @@ def test_detail_outsider_404(register, outsider):
     error(api(outsider).get(url("case", 987654)), 404, "not_found")
 
 
-def test_detail_allowed_transitions_follow_the_user(register, walk, clerk, director, mediator,
-                                                     mediator2):
+def test_detail_allowed_transitions_follow_the_user(
+    register, walk, clerk, director, mediator, mediator2
+):
     case = walk(register(), "mediation")
     assert api(mediator).get(url("case", case.pk)).json()["allowed_transitions"] == [
-        "record_agreement", "record_failure", "withdraw", "extend_deadline"]
+        "record_agreement",
+        "record_failure",
+        "withdraw",
+        "extend_deadline",
+    ]
     assert api(mediator2).get(url("case", case.pk)).json()["allowed_transitions"] == []
     assert api(clerk).get(url("case", case.pk)).json()["allowed_transitions"] == ["withdraw"]
 
@@ -180,8 +201,9 @@ def test_list_filters(register, walk, clerk, world):
 
 def test_list_search(register, clerk, supervisor):
     one = register()
-    two = register(parties=[party("applicant", 7, name="王小明", phone="13812345678"),
-                            party("respondent", 8)])
+    two = register(
+        parties=[party("applicant", 7, name="王小明", phone="13812345678"), party("respondent", 8)]
+    )
     assert _numbers(api(clerk).get(url("cases"), {"q": one.number})) == {one.number}
     assert _numbers(api(clerk).get(url("cases"), {"q": "小明"})) == {two.number}
     assert _numbers(api(clerk).get(url("cases"), {"q": "13812345678"})) == {two.number}
@@ -190,10 +212,18 @@ def test_list_search(register, clerk, supervisor):
     assert _numbers(api(supervisor).get(url("cases"), {"q": "小明"})) == {two.number}
 
 
-@pytest.mark.parametrize("query", [
-    {"status": "lost"}, {"risk": "extreme"}, {"region": "east"}, {"region": 999999},
-    {"dispute_type": "duel"}, {"overdue": "maybe"}, {"colour": "red"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "lost"},
+        {"risk": "extreme"},
+        {"region": "east"},
+        {"region": 999999},
+        {"dispute_type": "duel"},
+        {"overdue": "maybe"},
+        {"colour": "red"},
+    ],
+)
 def test_list_bad_filter_is_400(clerk, query):
     err = error(api(clerk).get(url("cases"), query), 400, "invalid")
     assert set(query) <= set(err["fields"])
@@ -208,8 +238,9 @@ def test_list_page_size_is_capped(register, clerk, settings):
     error(api(clerk).get(url("cases"), {"page": 9}), 404, "not_found")
 
 
-def test_list_costs_a_constant_number_of_queries(register, walk, clerk, supervisor,
-                                                 django_assert_max_num_queries):
+def test_list_costs_a_constant_number_of_queries(
+    register, walk, clerk, supervisor, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -227,8 +258,9 @@ def test_list_costs_a_constant_number_of_queries(register, walk, clerk, supervis
     assert len(many) == len(few)
 
 
-def test_detail_costs_a_bounded_number_of_queries(register, walk, clerk, mediator,
-                                                  django_assert_max_num_queries):
+def test_detail_costs_a_bounded_number_of_queries(
+    register, walk, clerk, mediator, django_assert_max_num_queries
+):
     case = walk(register(), "follow_up")
     client = api(mediator)
     with django_assert_max_num_queries(12):
@@ -241,8 +273,20 @@ def test_documents_list(register, clerk):
     [doc] = api(clerk).get(url("case-documents", case.pk)).json()
     assert doc["code"] == "APP" and doc["status"] == "pending" and doc["version"] == 1
     assert doc["pdf_url"] is None and doc["verify_url"] is None
-    assert set(doc) == {"id", "code", "title", "version", "number", "status", "sha256", "size",
-                        "issued_at", "superseded", "pdf_url", "verify_url"}
+    assert set(doc) == {
+        "id",
+        "code",
+        "title",
+        "version",
+        "number",
+        "status",
+        "sha256",
+        "size",
+        "issued_at",
+        "superseded",
+        "pdf_url",
+        "verify_url",
+    }
 
 
 def test_documents_and_events_outsider_404(register, outsider):

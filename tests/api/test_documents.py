@@ -74,8 +74,12 @@ def test_verify(issued):
     response = api().get(url("verify", issued.token))
     assert response.status_code == 200
     assert response.json() == {
-        "valid": True, "code": "APP", "case_number": issued.case.number,
-        "issued_at": response.json()["issued_at"], "sha256": issued.sha256, "superseded": False,
+        "valid": True,
+        "code": "APP",
+        "case_number": issued.case.number,
+        "issued_at": response.json()["issued_at"],
+        "sha256": issued.sha256,
+        "superseded": False,
     }
     assert response.json()["issued_at"].startswith(str(issued.issued_at.year))
 

@@ -37,11 +37,19 @@ def test_full_lifecycle(world, send, clerk, director, mediator):
     clerk, director, mediator = api(clerk), api(director), api(mediator)
     now = timezone.now().isoformat()
 
-    case = send(clerk, url("cases"), {
-        "organization": world["east"].pk, "region": world["east_village"].pk,
-        "dispute_type": "neighbour", "source": "application", "summary": "排水沟堵塞",
-        "parties": [party("applicant", 1), party("respondent", 2)],
-    }, 201)
+    case = send(
+        clerk,
+        url("cases"),
+        {
+            "organization": world["east"].pk,
+            "region": world["east_village"].pk,
+            "dispute_type": "neighbour",
+            "source": "application",
+            "summary": "排水沟堵塞",
+            "parties": [party("applicant", 1), party("respondent", 2)],
+        },
+        201,
+    )
     pk = case["id"]
     assert case["status"] == "intake"
     assert _codes(clerk, pk) == [("APP", "issued")]
@@ -53,27 +61,51 @@ def test_full_lifecycle(world, send, clerk, director, mediator):
     assert case["mediators"] == [{"id": mediator_id, "username": "mediator", "name": "孙调解"}]
     assert _codes(clerk, pk)[1:] == [("REG", "issued"), ("NOT", "issued")]
 
-    record = send(mediator, url("case-investigations", pk), {
-        "conducted_at": now, "place": "村委会", "interviewee": "当事人app1", "content": "了解情况",
-    }, 201)
+    record = send(
+        mediator,
+        url("case-investigations", pk),
+        {
+            "conducted_at": now,
+            "place": "村委会",
+            "interviewee": "当事人app1",
+            "content": "了解情况",
+        },
+        201,
+    )
     assert record["interviewers"] == ["孙调解"]
     assert [d["code"] for d in record["documents"]] == ["INV"]
 
     case = send(mediator, url("case-transition", pk, "start_mediation"), {}, 200)
     assert case["status"] == "mediation"
 
-    record = send(mediator, url("case-sessions", pk), {
-        "held_at": now, "place": "调解室", "attendees": "双方", "content": "陈述",
-        "result": "同意",
-    }, 201)
+    record = send(
+        mediator,
+        url("case-sessions", pk),
+        {
+            "held_at": now,
+            "place": "调解室",
+            "attendees": "双方",
+            "content": "陈述",
+            "result": "同意",
+        },
+        201,
+    )
     assert record["mediator_names"] == ["孙调解"]
 
     deadline = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
-    case = send(mediator, url("case-transition", pk, "record_agreement"), {
-        "kind": "written", "terms": ["被申请人疏通排水沟", "支付五千元"],
-        "performance_method": "转账", "performance_deadline": deadline, "amount": "5000",
-        "signatures_complete": True,
-    }, 200)
+    case = send(
+        mediator,
+        url("case-transition", pk, "record_agreement"),
+        {
+            "kind": "written",
+            "terms": ["被申请人疏通排水沟", "支付五千元"],
+            "performance_method": "转账",
+            "performance_deadline": deadline,
+            "amount": "5000",
+            "signatures_complete": True,
+        },
+        200,
+    )
     assert case["status"] == "closure" and case["outcome"] == "agreement_written"
     assert case["agreement"]["terms"] == ["被申请人疏通排水沟", "支付五千元"]
     assert case["allowed_transitions"] == []  # approving is the director's
@@ -81,23 +113,48 @@ def test_full_lifecycle(world, send, clerk, director, mediator):
     case = send(director, url("case-transition", pk, "approve_closure"), {}, 200)
     assert case["status"] == "follow_up"
 
-    send(mediator, url("case-follow-ups", pk), {
-        "visited_at": now, "method": "phone", "visitee": "当事人app1",
-        "performance": "performed", "satisfaction": "satisfied",
-    }, 201)
+    send(
+        mediator,
+        url("case-follow-ups", pk),
+        {
+            "visited_at": now,
+            "method": "phone",
+            "visitee": "当事人app1",
+            "performance": "performed",
+            "satisfaction": "satisfied",
+        },
+        201,
+    )
     case = send(clerk, url("case-transition", pk, "archive"), {}, 200)
     assert case["status"] == "archived" and case["allowed_transitions"] == []
 
-    assert _codes(clerk, pk) == [(code, "issued") for code in
-                                 ("APP", "REG", "NOT", "INV", "MED", "AGR", "CLS", "FUV", "DOS")]
+    assert _codes(clerk, pk) == [
+        (code, "issued") for code in ("APP", "REG", "NOT", "INV", "MED", "AGR", "CLS", "FUV", "DOS")
+    ]
     assert _events(clerk, pk) == [
-        "register", "accept", "investigation_add", "start_mediation", "session_add",
-        "record_agreement", "approve_closure", "follow_up_add", "archive"]
-    statuses = [(e["from_status"], e["to_status"])
-                for e in clerk.get(url("case-events", pk)).json() if e["transition"]]
-    assert statuses == [("", "intake"), ("intake", "investigation"),
-                        ("investigation", "mediation"), ("mediation", "closure"),
-                        ("closure", "follow_up"), ("follow_up", "archived")]
+        "register",
+        "accept",
+        "investigation_add",
+        "start_mediation",
+        "session_add",
+        "record_agreement",
+        "approve_closure",
+        "follow_up_add",
+        "archive",
+    ]
+    statuses = [
+        (e["from_status"], e["to_status"])
+        for e in clerk.get(url("case-events", pk)).json()
+        if e["transition"]
+    ]
+    assert statuses == [
+        ("", "intake"),
+        ("intake", "investigation"),
+        ("investigation", "mediation"),
+        ("mediation", "closure"),
+        ("closure", "follow_up"),
+        ("follow_up", "archived"),
+    ]
 
     for doc in clerk.get(url("case-documents", pk)).json():
         response = clerk.get(doc["pdf_url"])

@@ -11,8 +11,7 @@ from workflows import services
 
 
 def _post(user, case, name, body=None, **extra):
-    return api(user).post(url("case-transition", case.pk, name), body or {}, format="json",
-                          **extra)
+    return api(user).post(url("case-transition", case.pk, name), body or {}, format="json", **extra)
 
 
 # --- accept and the errors every transition shares ----------------------------------------
@@ -29,16 +28,16 @@ def test_accept(register, clerk, mediator):
 
 def test_accept_by_a_mediator_is_403(register, mediator):
     case = register()
-    err = error(_post(mediator, case, "accept", {"mediators": [mediator.pk]}), 403,
-                "permission_denied")
+    err = error(
+        _post(mediator, case, "accept", {"mediators": [mediator.pk]}), 403, "permission_denied"
+    )
     assert "受理" in err["message"]
     assert Case.objects.get(pk=case.pk).status == "intake"
 
 
 def test_supervisor_may_not_transition(register, supervisor, mediator):
     case = register()
-    error(_post(supervisor, case, "accept", {"mediators": [mediator.pk]}), 403,
-          "permission_denied")
+    error(_post(supervisor, case, "accept", {"mediators": [mediator.pk]}), 403, "permission_denied")
     error(_post(supervisor, case, "decline", {"reason": "x"}), 403, "permission_denied")
 
 
@@ -70,9 +69,14 @@ def test_accept_a_mediator_of_another_committee_is_400(register, clerk, world):
     assert "mediators" in err["fields"]
 
 
-@pytest.mark.parametrize("body", [
-    {"mediators": "mediator"}, {"mediators": ["x"]}, {"mediator": [1]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"mediators": "mediator"},
+        {"mediators": ["x"]},
+        {"mediator": [1]},
+    ],
+)
 def test_accept_bad_body_is_400(register, clerk, body):
     err = error(_post(clerk, register(), "accept", body), 400, "invalid")
     assert set(body) <= set(err["fields"])
@@ -81,8 +85,7 @@ def test_accept_bad_body_is_400(register, clerk, body):
 def test_second_accept_is_409_invalid_state(register, clerk, mediator):
     case = register()
     assert _post(clerk, case, "accept", {"mediators": [mediator.pk]}).status_code == 200
-    err = error(_post(clerk, case, "accept", {"mediators": [mediator.pk]}), 409,
-                "invalid_state")
+    err = error(_post(clerk, case, "accept", {"mediators": [mediator.pk]}), 409, "invalid_state")
     assert "调查" in err["message"]
 
 
@@ -90,8 +93,7 @@ def test_stale_if_match_is_409_conflict(register, clerk, mediator):
     case = register()
     seen = api(clerk).get(url("case", case.pk)).json()["version"]
     services.case_reassess_risk(case, actor=clerk, factors=["petition_history"])
-    response = _post(clerk, case, "accept", {"mediators": [mediator.pk]},
-                     HTTP_IF_MATCH=f'"{seen}"')
+    response = _post(clerk, case, "accept", {"mediators": [mediator.pk]}, HTTP_IF_MATCH=f'"{seen}"')
     error(response, 409, "conflict")
     assert Case.objects.get(pk=case.pk).status == "intake"
     fresh = api(clerk).get(url("case", case.pk)).json()["version"]
@@ -100,13 +102,15 @@ def test_stale_if_match_is_409_conflict(register, clerk, mediator):
 
 
 def test_bad_if_match_is_400(register, clerk, mediator):
-    response = _post(clerk, register(), "accept", {"mediators": [mediator.pk]},
-                     HTTP_IF_MATCH="yesterday")
+    response = _post(
+        clerk, register(), "accept", {"mediators": [mediator.pk]}, HTTP_IF_MATCH="yesterday"
+    )
     error(response, 400, "invalid")
 
 
-def test_change_between_read_and_lock_is_409_conflict(register, clerk, director, mediator,
-                                                      monkeypatch):
+def test_change_between_read_and_lock_is_409_conflict(
+    register, clerk, director, mediator, monkeypatch
+):
     """Another request commits after this one read the case but before the service locks it:
     the service sees the version moved and refuses; nothing is applied twice."""
     from api import views
@@ -139,7 +143,10 @@ def test_decline(register, clerk):
 def test_withdraw_by_the_clerk(register, clerk):
     body = _post(clerk, register(), "withdraw", {"party": "申请人", "reason": "已和解"}).json()
     assert (body["status"], body["outcome"], body["withdrawn_by"]) == (
-        "closure", "withdrawn", "申请人")
+        "closure",
+        "withdrawn",
+        "申请人",
+    )
 
 
 def test_start_mediation_needs_an_investigation(register, walk, mediator, mediator2):
@@ -158,22 +165,32 @@ def test_record_failure(register, walk, mediator):
 
 def test_record_agreement_guards_and_shape(register, walk, mediator):
     case = walk(register(), "mediation")
-    err = error(_post(mediator, case, "record_agreement", {"kind": "written"}), 400,
-                "precondition_failed")
+    err = error(
+        _post(mediator, case, "record_agreement", {"kind": "written"}), 400, "precondition_failed"
+    )
     assert {"至少一份调解记录", "至少一条协议条款", "履行期限"} <= set(err["fields"]["missing"])
-    err = error(_post(mediator, case, "record_agreement",
-                      {"kind": "spoken", "performance_deadline": "soon"}), 400, "invalid")
+    err = error(
+        _post(
+            mediator, case, "record_agreement", {"kind": "spoken", "performance_deadline": "soon"}
+        ),
+        400,
+        "invalid",
+    )
     assert {"kind", "performance_deadline"} <= set(err["fields"])
 
 
 def test_extend_deadline(register, walk, mediator):
     case = walk(register(), "mediation")
-    err = error(_post(mediator, case, "extend_deadline", {"days": 45, "consent": True}), 400,
-                "precondition_failed")
+    err = error(
+        _post(mediator, case, "extend_deadline", {"days": 45, "consent": True}),
+        400,
+        "precondition_failed",
+    )
     assert any("30" in m for m in err["fields"]["missing"])
     before = Case.objects.get(pk=case.pk).deadline
-    body = _post(mediator, case, "extend_deadline",
-                 {"days": 10, "consent": True, "reason": "双方同意"}).json()
+    body = _post(
+        mediator, case, "extend_deadline", {"days": 10, "consent": True, "reason": "双方同意"}
+    ).json()
     assert body["status"] == "mediation" and body["extended_days"] == 10
     assert body["deadline"] == (before + dt.timedelta(days=10)).isoformat()
     assert "EXT" in [d["code"] for d in body["documents"]]
@@ -187,12 +204,18 @@ def test_approve_closure_is_the_directors(register, walk, clerk, director):
 
 def test_reopen_after_a_broken_agreement(register, walk, director, mediator):
     case = walk(register(), "follow_up")
-    err = error(_post(director, case, "reopen", {"reason": "未履行"}), 400,
-                "precondition_failed")
+    err = error(_post(director, case, "reopen", {"reason": "未履行"}), 400, "precondition_failed")
     assert err["fields"]["missing"] == ["回访记录显示协议未履行或部分履行"]
-    services.record_add(case, "follow_up", actor=mediator, visited_at=timezone.now(),
-                        method="visit", visitee="当事人app1", performance="not_performed",
-                        satisfaction="unsatisfied")
+    services.record_add(
+        case,
+        "follow_up",
+        actor=mediator,
+        visited_at=timezone.now(),
+        method="visit",
+        visitee="当事人app1",
+        performance="not_performed",
+        satisfaction="unsatisfied",
+    )
     body = _post(director, case, "reopen", {"reason": "被申请人未付款"}).json()
     assert body["status"] == "mediation" and body["outcome"] == ""
 
@@ -206,14 +229,19 @@ def test_archive_needs_a_follow_up(register, walk, clerk):
 
 # --- records ------------------------------------------------------------------------------
 def _investigation():
-    return {"conducted_at": timezone.now().isoformat(), "place": "村委会",
-            "interviewee": "当事人app1", "content": "了解情况"}
+    return {
+        "conducted_at": timezone.now().isoformat(),
+        "place": "村委会",
+        "interviewee": "当事人app1",
+        "content": "了解情况",
+    }
 
 
 def test_investigation(register, walk, mediator):
     case = walk(register(), "investigation")
-    response = api(mediator).post(url("case-investigations", case.pk), _investigation(),
-                                  format="json")
+    response = api(mediator).post(
+        url("case-investigations", case.pk), _investigation(), format="json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["created_by"]["username"] == "mediator"
@@ -225,43 +253,69 @@ def test_investigation(register, walk, mediator):
 def test_investigation_by_the_clerk_is_403(register, walk, clerk, supervisor):
     case = walk(register(), "investigation")
     for user in (clerk, supervisor):
-        error(api(user).post(url("case-investigations", case.pk), _investigation(),
-                             format="json"), 403, "permission_denied")
+        error(
+            api(user).post(url("case-investigations", case.pk), _investigation(), format="json"),
+            403,
+            "permission_denied",
+        )
 
 
 def test_investigation_outsider_404(register, walk, outsider):
     case = walk(register(), "investigation")
-    error(api(outsider).post(url("case-investigations", case.pk), _investigation(),
-                             format="json"), 404, "not_found")
+    error(
+        api(outsider).post(url("case-investigations", case.pk), _investigation(), format="json"),
+        404,
+        "not_found",
+    )
 
 
 def test_investigation_before_acceptance_is_403(register, mediator):
     case = register()
     # Mediators are assigned by acceptance: at intake nobody is "the assigned mediator".
-    error(api(mediator).post(url("case-investigations", case.pk), _investigation(),
-                             format="json"), 403, "permission_denied")
+    error(
+        api(mediator).post(url("case-investigations", case.pk), _investigation(), format="json"),
+        403,
+        "permission_denied",
+    )
 
 
 def test_investigation_missing_fields_is_400(register, walk, mediator):
     case = walk(register(), "investigation")
-    err = error(api(mediator).post(url("case-investigations", case.pk),
-                                   {"place": "村委会", "conducted_at": "noon"}, format="json"),
-                400, "invalid")
+    err = error(
+        api(mediator).post(
+            url("case-investigations", case.pk),
+            {"place": "村委会", "conducted_at": "noon"},
+            format="json",
+        ),
+        400,
+        "invalid",
+    )
     assert {"conducted_at", "interviewee", "content"} <= set(err["fields"])
 
 
 def test_session_during_investigation_is_409(register, walk, mediator):
     case = walk(register(), "investigation")
-    body = {"held_at": timezone.now().isoformat(), "place": "调解室", "attendees": "双方",
-            "content": "陈述"}
-    error(api(mediator).post(url("case-sessions", case.pk), body, format="json"), 409,
-          "invalid_state")
+    body = {
+        "held_at": timezone.now().isoformat(),
+        "place": "调解室",
+        "attendees": "双方",
+        "content": "陈述",
+    }
+    error(
+        api(mediator).post(url("case-sessions", case.pk), body, format="json"), 409, "invalid_state"
+    )
 
 
 def test_session(register, walk, mediator):
     case = walk(register(), "mediation")
-    body = {"held_at": timezone.now().isoformat(), "place": "调解室", "attendees": "双方",
-            "content": "陈述", "facts_verified": "属实", "result": "同意"}
+    body = {
+        "held_at": timezone.now().isoformat(),
+        "place": "调解室",
+        "attendees": "双方",
+        "content": "陈述",
+        "facts_verified": "属实",
+        "result": "同意",
+    }
     response = api(mediator).post(url("case-sessions", case.pk), body, format="json")
     assert response.status_code == 201
     assert response.json()["documents"][0]["code"] == "MED"
@@ -269,13 +323,26 @@ def test_session(register, walk, mediator):
 
 def test_follow_up(register, walk, mediator, mediator2):
     case = walk(register(), "follow_up")
-    body = {"visited_at": timezone.now().isoformat(), "method": "video", "visitee": "当事人app1",
-            "performance": "partially_performed", "satisfaction": "basically_satisfied",
-            "notes": "尚欠两千元"}
-    error(api(mediator2).post(url("case-follow-ups", case.pk), body, format="json"), 403,
-          "permission_denied")
-    err = error(api(mediator).post(url("case-follow-ups", case.pk), body | {"method": "pigeon"},
-                                   format="json"), 400, "invalid")
+    body = {
+        "visited_at": timezone.now().isoformat(),
+        "method": "video",
+        "visitee": "当事人app1",
+        "performance": "partially_performed",
+        "satisfaction": "basically_satisfied",
+        "notes": "尚欠两千元",
+    }
+    error(
+        api(mediator2).post(url("case-follow-ups", case.pk), body, format="json"),
+        403,
+        "permission_denied",
+    )
+    err = error(
+        api(mediator).post(
+            url("case-follow-ups", case.pk), body | {"method": "pigeon"}, format="json"
+        ),
+        400,
+        "invalid",
+    )
     assert list(err["fields"]) == ["method"]
     response = api(mediator).post(url("case-follow-ups", case.pk), body, format="json")
     assert response.status_code == 201
