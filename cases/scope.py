@@ -66,6 +66,6 @@ def visible_regions_q(user) -> Q:
     for m in memberships(user):
         if m.role == Role.SUPERVISOR:
             parts.append(Q(path__startswith=m.region.path))
-        elif m.role in ORG_ROLES:
-            parts.append(Q(pk=m.organization.region_id))
+        elif m.role in ORG_ROLES:  # the committee's village and the grids below it
+            parts.append(Q(path__startswith=m.organization.region.path))
     return reduce(or_, parts) if parts else Q(pk__in=[])

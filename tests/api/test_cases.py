@@ -263,7 +263,7 @@ def test_detail_costs_a_bounded_number_of_queries(
 ):
     case = walk(register(), "follow_up")
     client = api(mediator)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         assert client.get(url("case", case.pk)).status_code == 200
 
 

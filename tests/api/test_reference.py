@@ -39,7 +39,7 @@ def test_me_anonymous(db):
 
 
 def test_regions_in_scope(clerk, supervisor, outsider, admin_user):
-    assert _names(api(clerk).get(url("regions"))) == {"东村"}
+    assert _names(api(clerk).get(url("regions"))) == {"东村", "东村第一网格"}
     county = _names(api(supervisor).get(url("regions")))
     assert {"青山县", "东镇", "东村", "东村第一网格", "南村", "北村"} <= county
     assert not county & {"青山市", "白水县", "西村"}

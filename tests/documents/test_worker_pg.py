@@ -37,7 +37,7 @@ def worker(tmp_path):
         capture_output=True,
         timeout=60,
     )
-    log = open(tmp_path / "worker.log", "w")
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - lives as long as the worker
     proc = subprocess.Popen(
         [
             sys.executable,
