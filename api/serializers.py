@@ -27,6 +27,7 @@ from cases.validators import mask, validate_id_number, validate_phone
 from documents.models import Document
 from workflows import deadlines, services
 from workflows.models import CaseEvent
+from workflows.services import PARTY_FIELDS
 
 
 class StrictSerializer(serializers.Serializer):
@@ -217,19 +218,7 @@ class VerifySerializer(serializers.Serializer):
 class PartySerializer(serializers.ModelSerializer):
     class Meta:
         model = Party
-        fields = [
-            "id",
-            "role",
-            "kind",
-            "name",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "id_number",
-            "phone",
-            "address",
-            "occupation",
-        ]
+        fields = ["id", *PARTY_FIELDS]
 
     def to_representation(self, party):
         data = super().to_representation(party)
