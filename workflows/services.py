@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from cases.choices import (
     AgreementKind,
     Outcome,
     PartyRole,
+    RiskFactor,
     RiskLevel,
     Role,
     Status,
@@ -127,6 +129,12 @@ def next_number(organization: Organization, year: int, kind: str) -> int:
         last=F("last") + 1
     )
     return CaseCounter.objects.get(organization=organization, year=year, kind=kind).last
+
+
+def _check_factors(factors, field: str) -> None:
+    bad = [f for f in factors if f not in RiskFactor.values]
+    if bad:
+        raise InvalidInput(f"未知的风险因素：{', '.join(bad)}", fields={field: bad})
 
 
 def _refresh_risk(case) -> risk.Assessment:
@@ -282,11 +290,7 @@ def case_register(
         missing.append("至少一名申请人")
     if missing:
         raise PreconditionFailed(missing)
-    from cases.choices import RiskFactor
-
-    bad = [f for f in risk_factors if f not in RiskFactor.values]
-    if bad:
-        raise InvalidInput(f"未知的风险因素：{', '.join(bad)}", fields={"risk_factors": bad})
+    _check_factors(risk_factors, "risk_factors")
     now = timezone.now()
     with transaction.atomic():
         year = timezone.localdate(now).year
@@ -312,8 +316,6 @@ def case_register(
         _full_clean(case, exclude=["number", "seq", "year", "status"])
         built = [_build_party(case, p) for p in parties]
         case.seq = next_number(organization, year, "case")
-        from django.conf import settings
-
         case.number = settings.TIAOJIE_NUMBER_FORMAT.format(
             year=year, org=organization.short_code, seq=case.seq
         )
@@ -495,8 +497,6 @@ def _record_agreement(
     case.record_agreement()
     year = timezone.localdate().year
     seq = next_number(case.organization, year, "agreement")
-    from django.conf import settings
-
     agreement = Agreement(
         case=case,
         created_by=ch.actor,
@@ -722,11 +722,7 @@ def case_supervise(case: Case, *, actor, content: str, reply_by=None, ip=None):
 
 
 def case_reassess_risk(case: Case, *, actor, factors: list[str], reason: str = "", ip=None):
-    from cases.choices import RiskFactor
-
-    bad = [f for f in factors if f not in RiskFactor.values]
-    if bad:
-        raise InvalidInput(f"未知的风险因素：{', '.join(bad)}", fields={"factors": bad})
+    _check_factors(factors, "factors")
     with _action(
         case,
         actor=actor,
