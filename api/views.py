@@ -17,16 +17,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import selectors
 from api import serializers as s
 from api.errors import errors
 from api.pagination import Pagination
 from api.throttling import TokenIPThrottle, TokenUsernameThrottle
-from cases import scope
+from cases import scope, selectors
 from cases.models import DisputeType, Membership, Region
 from documents.models import Document
 from workflows import services
-from workflows.deadlines import overdue_q
 from workflows.errors import InvalidInput, InvalidState
 
 
@@ -178,28 +176,13 @@ class CaseList(APIView):
     def get(self, request):
         query = s.CaseFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        cases = self.filter(selectors.cases_for(request.user), query.validated_data)
+        cases = selectors.filter_cases(
+            selectors.cases_for(request.user), request.user, query.validated_data
+        )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(cases, request, view=self)
         data = s.CaseSummarySerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
-
-    def filter(self, cases, f: dict):
-        if "status" in f:
-            cases = cases.filter(status=f["status"])
-        if "region" in f:
-            cases = cases.filter(region_path__startswith=f["region"].path)
-        if "dispute_type" in f:
-            cases = cases.filter(dispute_type__code=f["dispute_type"])
-        if f.get("overdue") is True:
-            cases = cases.filter(overdue_q())
-        elif f.get("overdue") is False:
-            cases = cases.exclude(overdue_q())
-        if "risk" in f:
-            cases = cases.filter(risk_level=f["risk"])
-        if f.get("q", "").strip():
-            cases = selectors.search(cases, self.request.user, f["q"].strip())
-        return cases
 
     @extend_schema(
         tags=["cases"],

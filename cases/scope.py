@@ -69,3 +69,25 @@ def visible_regions_q(user) -> Q:
         elif m.role in ORG_ROLES:  # the committee's village and the grids below it
             parts.append(Q(path__startswith=m.organization.region.path))
     return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def personal_data_q(user) -> Q:
+    """Cases whose parties' phone and ID numbers the user sees in full — the query form of
+    `scope.sees_personal_data` (committee members of the case's organization, admins)."""
+    if is_admin(user):
+        return Q()
+    orgs = [m.organization_id for m in memberships(user) if m.role in ORG_ROLES]
+    return Q(organization_id__in=orgs) if orgs else Q(pk__in=[])
+
+
+def organizations_q(user) -> Q:
+    """Committees the user belongs to, or that sit in a region the user supervises."""
+    if is_admin(user):
+        return Q()
+    parts = []
+    for m in memberships(user):
+        if m.role in ORG_ROLES:
+            parts.append(Q(pk=m.organization_id))
+        elif m.role == Role.SUPERVISOR:
+            parts.append(Q(region__path__startswith=m.region.path))
+    return reduce(or_, parts) if parts else Q(pk__in=[])

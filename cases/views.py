@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
 from cases import scope
@@ -55,3 +55,13 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@login_required
+def case_list(request):  # replaced by the case list page (issue 5)
+    raise Http404
+
+
+@login_required
+def case_detail(request, pk: int):  # replaced by the case detail page (issue 5)
+    raise Http404

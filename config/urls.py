@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("cases/", include("cases.urls")),
+    path("supervision/", include("supervision.urls")),
     path("verify/<str:token>/", document_views.verify, name="verify"),
     path("healthz/", case_views.healthz, name="healthz"),
     path("", case_views.home, name="home"),

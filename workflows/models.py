@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from viewflow.workflow.models import Process
 
 
 class CaseEvent(models.Model):
@@ -77,3 +78,16 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class MediationProcess(Process):
+    """The viewflow process of one case (STACK.md: the Case's FSM owns the lifecycle, the flow
+    owns who does what next). Created and advanced only by workflows.flows.sync, which the
+    transition service calls inside its transaction."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.PROTECT, related_name="process", verbose_name="案件"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "调解流程实例"

@@ -15,6 +15,7 @@ import inspect
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,7 +51,7 @@ from cases.models import (
     SupervisionNotice,
     display_name,
 )
-from workflows import deadlines, notify, risk
+from workflows import deadlines, flows, notify, risk
 from workflows.errors import (
     Conflict,
     InvalidInput,
@@ -199,6 +200,7 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
             data={"changes": _diff(before, after), **change.data},
             ip=ip,
         )
+        flows.sync(locked, actor)
         if locked.risk_level != old_level and locked.risk_level in (
             RiskLevel.HIGH,
             RiskLevel.CRITICAL,
@@ -338,6 +340,7 @@ def case_register(
             ip=ip,
             data={"changes": _diff({}, snapshot(case)), "parties": len(built)},
         )
+        flows.sync(case, actor)
         if case.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
             notify.high_risk(case)
         from documents.services import documents_schedule
@@ -642,10 +645,55 @@ _HANDLERS = {
 EDITABLE = (Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION, Status.CLOSURE, Status.FOLLOW_UP)
 
 
-def _action(case, *, actor, name: str, label: str, roles, states=EDITABLE, ip=None):
-    _check_role(actor, case, frozenset(roles), label)
-    if states is not None and case.status not in states:
-        raise InvalidState(f"案件当前状态为“{case.get_status_display()}”，不能办理“{label}”。")
+class ActionRule(NamedTuple):
+    label: str
+    roles: frozenset[str]
+    states: tuple | None  # None: any state
+
+
+_OPEN_EDIT = (Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION)
+# Audited actions that are not state changes: who may take them and in which states. The one
+# table both `_action` (which enforces it) and `allowed_actions` (which the pages show) read.
+ACTIONS: dict[str, ActionRule] = {
+    "reassign": ActionRule(
+        "更换调解员",
+        frozenset({DIRECTOR}),
+        (Status.INVESTIGATION, Status.MEDIATION, Status.FOLLOW_UP),
+    ),
+    "escalate": ActionRule("上报", frozenset({CLERK, DIRECTOR}), _OPEN_EDIT),
+    "supervise": ActionRule("督办", frozenset({SUPERVISOR}), None),
+    "reassess_risk": ActionRule("风险评估", frozenset({CLERK, DIRECTOR, ASSIGNED}), EDITABLE),
+    "report_risk": ActionRule("报告重大风险", frozenset({CLERK, DIRECTOR, ASSIGNED}), EDITABLE),
+    "party_add": ActionRule("添加当事人", frozenset({CLERK, DIRECTOR}), _OPEN_EDIT),
+    "party_correct": ActionRule("更正当事人信息", frozenset({CLERK, DIRECTOR}), EDITABLE),
+    "investigation_add": ActionRule(
+        "添加调查记录", frozenset({ASSIGNED}), (Status.INVESTIGATION, Status.MEDIATION)
+    ),
+    "session_add": ActionRule("添加调解记录", frozenset({ASSIGNED}), (Status.MEDIATION,)),
+    "follow_up_add": ActionRule("添加回访记录", frozenset({ASSIGNED}), (Status.FOLLOW_UP,)),
+    "judicial_confirmation": ActionRule(
+        "登记司法确认",
+        frozenset({CLERK, DIRECTOR, ASSIGNED}),
+        (Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
+    ),
+}
+
+
+def allowed_actions(case, user) -> list[str]:
+    """Audited actions this user may take on the case now (guards are checked when tried)."""
+    roles = effective_roles(user, case)
+    return [
+        name
+        for name, rule in ACTIONS.items()
+        if roles & rule.roles and (rule.states is None or case.status in rule.states)
+    ]
+
+
+def _action(case, *, actor, name: str, ip=None):
+    rule = ACTIONS[name]
+    _check_role(actor, case, rule.roles, rule.label)
+    if rule.states is not None and case.status not in rule.states:
+        raise InvalidState(f"案件当前状态为“{case.get_status_display()}”，不能办理“{rule.label}”。")
     return _change(case, actor=actor, name=name, ip=ip)
 
 
@@ -656,9 +704,6 @@ def case_reassign(case: Case, *, actor, mediators, reason: str = "", ip=None) ->
         case,
         actor=actor,
         name="reassign",
-        label="更换调解员",
-        roles={DIRECTOR},
-        states=(Status.INVESTIGATION, Status.MEDIATION, Status.FOLLOW_UP),
         ip=ip,
     ) as ch:
         users = _users(mediators, ch.case.organization)
@@ -676,9 +721,6 @@ def case_escalate(case: Case, *, actor, organization: Organization, reason: str,
         case,
         actor=actor,
         name="escalate",
-        label="上报",
-        roles={CLERK, DIRECTOR},
-        states=(Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION),
         ip=ip,
     ) as ch:
         _guard(
@@ -696,9 +738,7 @@ def case_supervise(case: Case, *, actor, content: str, reply_by=None, ip=None):
     """督办: a supervisor's notice, issued as SUP; no edit of case content."""
     if not content.strip():
         raise PreconditionFailed(["督办事项"])
-    with _action(
-        case, actor=actor, name="supervise", label="督办", roles={SUPERVISOR}, states=None, ip=ip
-    ) as ch:
+    with _action(case, actor=actor, name="supervise", ip=ip) as ch:
         region = (
             next(
                 m.region
@@ -727,8 +767,6 @@ def case_reassess_risk(case: Case, *, actor, factors: list[str], reason: str = "
         case,
         actor=actor,
         name="reassess_risk",
-        label="风险评估",
-        roles={CLERK, DIRECTOR, ASSIGNED},
         ip=ip,
     ) as ch:
         ch.case.risk_factors = sorted(set(factors))
@@ -743,8 +781,6 @@ def case_report_risk(case: Case, *, actor, reported_to: str, reason: str = "", i
         case,
         actor=actor,
         name="report_risk",
-        label="报告重大风险",
-        roles={CLERK, DIRECTOR, ASSIGNED},
         ip=ip,
     ) as ch:
         if ch.case.risk_level != RiskLevel.CRITICAL:
@@ -762,9 +798,6 @@ def party_add(case: Case, *, actor, ip=None, **fields) -> Party:
         case,
         actor=actor,
         name="party_add",
-        label="添加当事人",
-        roles={CLERK, DIRECTOR},
-        states=(Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION),
         ip=ip,
     ) as ch:
         party = _build_party(ch.case, fields)
@@ -780,8 +813,6 @@ def party_correct(case: Case, party: Party, *, actor, reason: str, ip=None, **fi
         case,
         actor=actor,
         name="party_correct",
-        label="更正当事人信息",
-        roles={CLERK, DIRECTOR},
         ip=ip,
     ) as ch:
         if not reason.strip():
@@ -801,25 +832,18 @@ def party_correct(case: Case, party: Party, *, actor, reason: str, ip=None, **fi
 
 
 # --- records ------------------------------------------------------------------------------
-_RECORDS = {
-    "investigation": (
-        InvestigationRecord,
-        "添加调查记录",
-        (Status.INVESTIGATION, Status.MEDIATION),
-        "INV",
-    ),
-    "session": (MediationSession, "添加调解记录", (Status.MEDIATION,), "MED"),
-    "follow_up": (FollowUpVisit, "添加回访记录", (Status.FOLLOW_UP,), "FUV"),
+_RECORDS = {  # kind → (model, document code); who and when: ACTIONS["<kind>_add"]
+    "investigation": (InvestigationRecord, "INV"),
+    "session": (MediationSession, "MED"),
+    "follow_up": (FollowUpVisit, "FUV"),
 }
 
 
 def record_add(case: Case, kind: str, *, actor, ip=None, **fields):
     """Investigation, session and follow-up records: assigned mediator only; each issues its
     document (INV, MED, FUV) after commit."""
-    model, label, states, code = _RECORDS[kind]
-    with _action(
-        case, actor=actor, name=f"{kind}_add", label=label, roles={ASSIGNED}, states=states, ip=ip
-    ) as ch:
+    model, code = _RECORDS[kind]
+    with _action(case, actor=actor, name=f"{kind}_add", ip=ip) as ch:
         if kind == "session" and "mediator_names" not in fields:
             fields["mediator_names"] = [display_name(u) for u in ch.case.mediators.all()]
         if kind == "investigation" and "interviewers" not in fields:
@@ -848,9 +872,6 @@ def judicial_confirmation_add(
         case,
         actor=actor,
         name="judicial_confirmation",
-        label="登记司法确认",
-        roles={CLERK, DIRECTOR, ASSIGNED},
-        states=(Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
         ip=ip,
     ) as ch:
         agreement = ch.case.current_agreement

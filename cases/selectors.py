@@ -1,15 +1,12 @@
-"""Reads for the API. Scope always starts from cases.scope; nothing here widens it."""
+"""Reads shared by the web pages, the API and the exports. Scope always starts from
+cases.scope; nothing here widens it."""
 
 from __future__ import annotations
-
-from functools import reduce
-from operator import or_
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 
 from cases import scope
-from cases.choices import ORG_ROLES, Role
 from cases.models import Case, Organization, Party
 from workflows import deadlines
 
@@ -39,15 +36,6 @@ def case_detail_for(user) -> QuerySet[Case]:
     return cases_for(user).prefetch_related("parties", "mediators", "documents")
 
 
-def personal_data_q(user) -> Q:
-    """Cases whose parties' phone and ID numbers the user sees in full — the query form of
-    `scope.sees_personal_data` (committee members of the case's organization, admins)."""
-    if scope.is_admin(user):
-        return Q()
-    orgs = [m.organization_id for m in scope.memberships(user) if m.role in ORG_ROLES]
-    return Q(organization_id__in=orgs) if orgs else Q(pk__in=[])
-
-
 def search(queryset: QuerySet[Case], user, q: str) -> QuerySet[Case]:
     """Case number, party name, or party phone. A phone only matches where the user may see it
     in full: otherwise a supervisor could confirm a masked number by searching for it."""
@@ -55,22 +43,30 @@ def search(queryset: QuerySet[Case], user, q: str) -> QuerySet[Case]:
     return queryset.filter(
         Q(number__icontains=q)
         | Q(Exists(parties.filter(name__icontains=q)))
-        | (Q(Exists(parties.filter(phone__contains=q))) & personal_data_q(user))
+        | (Q(Exists(parties.filter(phone__contains=q))) & scope.personal_data_q(user))
     )
 
 
-def organizations_q(user) -> Q:
-    """Committees the user belongs to, or that sit in a region the user supervises."""
-    if scope.is_admin(user):
-        return Q()
-    parts = []
-    for m in scope.memberships(user):
-        if m.role in ORG_ROLES:
-            parts.append(Q(pk=m.organization_id))
-        elif m.role == Role.SUPERVISOR:
-            parts.append(Q(region__path__startswith=m.region.path))
-    return reduce(or_, parts) if parts else Q(pk__in=[])
-
-
 def organizations_for(user) -> QuerySet[Organization]:
-    return Organization.objects.filter(organizations_q(user)).select_related("region")
+    return Organization.objects.filter(scope.organizations_q(user)).select_related("region")
+
+
+def filter_cases(cases: QuerySet[Case], user, f: dict) -> QuerySet[Case]:
+    """The list filters of SPEC §8/§9, one implementation for the case list page and the API.
+    `f` holds cleaned values: status, region (a Region), dispute_type (code), overdue (bool),
+    risk, q."""
+    if f.get("status"):
+        cases = cases.filter(status=f["status"])
+    if f.get("region"):
+        cases = cases.filter(region_path__startswith=f["region"].path)
+    if f.get("dispute_type"):
+        cases = cases.filter(dispute_type__code=f["dispute_type"])
+    if f.get("overdue") is True:
+        cases = cases.filter(deadlines.overdue_q())
+    elif f.get("overdue") is False:
+        cases = cases.exclude(deadlines.overdue_q())
+    if f.get("risk"):
+        cases = cases.filter(risk_level=f["risk"])
+    if (f.get("q") or "").strip():
+        cases = search(cases, user, f["q"].strip())
+    return cases

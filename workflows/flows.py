@@ -1,0 +1,248 @@
+"""The viewflow `MediationFlow`: who does what next (SPEC §4).
+
+The Case's FSM owns the legal lifecycle; this flow owns the task list. Every human task is
+"work on this case at this stage" and is finished by a case transition (or, for follow-up,
+by the first visit record). Nothing here changes a case: the one service
+(workflows.services) calls `sync` inside its transaction after each change, so the task that
+the change finished is executed (`activation.execute()`) in the same database transaction,
+whether the change came from a task page, the API, an import or a command.
+
+    start ─► route ─┬─ intake ──────────► route      (clerk / director)
+                    ├─ investigate ─────► route      (assigned mediators)
+                    ├─ mediate ─────────► route      (assigned mediators)
+                    ├─ approve_closure ─► route      (director)
+                    ├─ follow_up ───────► route      (assigned mediators)
+                    ├─ archive ─────────► route      (clerk / director)
+                    └─ end                            (case archived)
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from cases.choices import ORG_ROLES, Role, Status
+from workflows.models import MediationProcess
+
+OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _stage_node(case) -> str:
+    if case.status == Status.FOLLOW_UP:
+        visited = case.followupvisits.filter(superseded_by__isnull=True).exists()
+        return "archive" if visited else "follow_up"
+    return {
+        Status.INTAKE: "intake",
+        Status.INVESTIGATION: "investigate",
+        Status.MEDIATION: "mediate",
+        Status.CLOSURE: "approve_closure",
+        Status.ARCHIVED: "end",
+    }.get(case.status, "end")
+
+
+class TaskPageView:
+    """viewflow needs a view per human node; ours are served by workflows.views.task_page
+    under /tasks/<id>/ with the project's scope rule (viewflow's own pages are not scoped
+    per object, STACK.md), so the flow's URLs are never mounted."""
+
+    @classmethod
+    def as_view(cls, **kwargs):  # pragma: no cover - never routed
+        from workflows.views import task_page
+
+        return task_page
+
+
+def _route_to(name):
+    return lambda activation: _stage_node(activation.process.case) == name
+
+
+class MediationFlow(flow.Flow):
+    process_class = MediationProcess
+    process_title = "人民调解"
+    process_description = "受理 → 调查 → 调解 → 结案 → 回访 → 归档"
+
+    start = flow.StartHandle(this.start_case).Next(this.route)
+
+    route = (
+        flow.Switch()
+        .Case(this.intake, _route_to("intake"))
+        .Case(this.investigate, _route_to("investigate"))
+        .Case(this.mediate, _route_to("mediate"))
+        .Case(this.approve_closure, _route_to("approve_closure"))
+        .Case(this.follow_up, _route_to("follow_up"))
+        .Case(this.archive, _route_to("archive"))
+        .Default(this.end)
+    )
+
+    intake = flow.View(TaskPageView).Annotation(title="受理审查").Next(this.route)
+    investigate = flow.View(TaskPageView).Annotation(title="调查").Next(this.route)
+    mediate = flow.View(TaskPageView).Annotation(title="调解").Next(this.route)
+    approve_closure = flow.View(TaskPageView).Annotation(title="结案审批").Next(this.route)
+    follow_up = flow.View(TaskPageView).Annotation(title="回访").Next(this.route)
+    archive = flow.View(TaskPageView).Annotation(title="归档").Next(this.route)
+
+    end = flow.End()
+
+    def start_case(self, activation, case):
+        activation.process.case = case
+        activation.process.save()
+        return activation.process
+
+
+# Who may work on each node's task: the roles of SPEC §4, per task.
+ASSIGNED = "assigned"  # the case's assigned mediators
+NODE_ROLES: dict[str, frozenset[str]] = {
+    "intake": frozenset({Role.CLERK, Role.DIRECTOR}),
+    "investigate": frozenset({ASSIGNED}),
+    "mediate": frozenset({ASSIGNED}),
+    "approve_closure": frozenset({Role.DIRECTOR}),
+    "follow_up": frozenset({ASSIGNED}),
+    "archive": frozenset({Role.CLERK, Role.DIRECTOR}),
+}
+NODE_TITLES = {
+    "intake": "受理审查",
+    "investigate": "调查",
+    "mediate": "调解",
+    "approve_closure": "结案审批",
+    "follow_up": "回访",
+    "archive": "归档",
+}
+
+
+def node_name(task) -> str:
+    return task.flow_task.name
+
+
+def open_task(case):
+    return (
+        Task.objects.filter(process__mediationprocess__case=case, status__in=OPEN_TASK)
+        .order_by("-created")
+        .first()
+    )
+
+
+def _execute(task, actor) -> None:
+    """Finish a human task the way its page would: assign, start, execute (which creates
+    the route gateway and, through it, the next task)."""
+    activation = task.flow_task.activation_class(task)
+    if task.status == STATUS.NEW:
+        activation.assign(actor)
+    if task.status == STATUS.ASSIGNED:
+        activation.start(None)
+    activation.execute()
+
+
+def sync(case, actor=None) -> None:
+    """Bring the flow in line with the case, inside the caller's transaction: start the
+    process for a new case; when the case has left the stage of its open task, execute that
+    task so the route creates the next one; never touch the case."""
+    process = MediationProcess.objects.filter(case=case).first()
+    if process is None:
+        MediationFlow.start.run(case=case)
+        return
+    if process.status != PROCESS.NEW:
+        return
+    task = open_task(case)
+    wanted = _stage_node(case)
+    if task is not None and node_name(task) == wanted:
+        return
+    if task is not None:
+        _execute(task, actor)
+    elif wanted != "end":  # lost its task (e.g. cancelled by hand): the check reports it
+        return
+    process.refresh_from_db()
+    if process.status == PROCESS.NEW and wanted == "end":
+        process.status = PROCESS.DONE
+        process.finished = timezone.now()
+        process.save(update_fields=["status", "finished"])
+
+
+def tasks_for(user):
+    """Open tasks this user may work on: the project's scope rule first, then the node's
+    roles. Supervisors have none (they read, they do not act)."""
+    from cases import scope
+
+    if not getattr(user, "is_authenticated", False):
+        return Task.objects.none()
+    base = Task.objects.filter(
+        status__in=OPEN_TASK, process__mediationprocess__case__in=_visible(user)
+    )
+    if scope.is_admin(user):
+        return base
+    parts = Q(pk__in=[])
+    org_roles: dict[str, set[int]] = {}
+    for m in scope.memberships(user):
+        if m.role in ORG_ROLES:
+            org_roles.setdefault(m.role, set()).add(m.organization_id)
+    for node, roles in NODE_ROLES.items():
+        ref = getattr(MediationFlow, node)
+        if ASSIGNED in roles:
+            parts |= Q(flow_task=ref, process__mediationprocess__case__mediators=user)
+            # an assigned director acts as a mediator (workflows.services.effective_roles)
+        orgs = set().union(*(org_roles.get(r, set()) for r in roles if r != ASSIGNED))
+        if orgs:
+            parts |= Q(flow_task=ref, process__mediationprocess__case__organization_id__in=orgs)
+    return base.filter(parts).distinct()
+
+
+def _visible(user):
+    from cases.models import Case
+
+    return Case.objects.visible_to(user).values("pk")
+
+
+def check(cases=None) -> list[tuple[int, str]]:
+    """Consistency between cases and their processes: [(case id, problem)]."""
+    from cases.models import Case
+
+    problems = []
+    qs = cases if cases is not None else Case.objects.exclude(status=Status.NEW)
+    for case in qs.iterator():
+        process = MediationProcess.objects.filter(case=case).first()
+        if process is None:
+            problems.append((case.pk, "没有流程实例"))
+            continue
+        tasks = list(
+            Task.objects.filter(process=process, status__in=OPEN_TASK).values_list(
+                "flow_task", flat=True
+            )
+        )
+        wanted = _stage_node(case)
+        if wanted == "end":
+            if tasks:
+                problems.append((case.pk, f"案件已归档，但仍有待办任务 {tasks}"))
+            elif process.status != PROCESS.DONE:
+                problems.append((case.pk, f"案件已归档，流程状态为 {process.status}"))
+        elif len(tasks) != 1:
+            problems.append((case.pk, f"应有 1 个待办任务（{wanted}），实际 {len(tasks)} 个"))
+        elif tasks[0].name != wanted:
+            problems.append((case.pk, f"待办任务为 {tasks[0].name}，案件阶段要求 {wanted}"))
+    return problems
+
+
+def repair(case, actor=None) -> None:
+    """Cancel the open tasks and put the flow where the case is (used by `flow_check --repair`
+    after a manual undo/cancel in viewflow)."""
+    process = MediationProcess.objects.filter(case=case).first()
+    if process is None:
+        sync(case, actor)
+        return
+    now = timezone.now()
+    Task.objects.filter(process=process, status__in=OPEN_TASK).update(
+        status=STATUS.CANCELED, finished=now
+    )
+    wanted = _stage_node(case)
+    if wanted == "end":
+        process.status, process.finished = PROCESS.DONE, now
+        process.save(update_fields=["status", "finished"])
+        return
+    process.status, process.finished = PROCESS.NEW, None
+    process.save(update_fields=["status", "finished"])
+    node = getattr(MediationFlow, wanted)
+    Task.objects.create(
+        process=process, flow_task=node, flow_task_type=node.task_type, status=STATUS.NEW
+    )
