@@ -8,7 +8,11 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("new/", views.case_register, name="register"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/act/<slug:name>/", views.case_act, name="act"),
+    path("documents/<int:pk>/pdf/", views.document_download, name="document-pdf"),
+    path("documents/<int:pk>/retry/", views.document_retry, name="document-retry"),
     # --- import / export (issue 6) ---
     # --- end import / export ---
 ]

@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "cases.context_processors.nav",
             ],
         },
     },
@@ -203,6 +204,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.transition_body_any_of",
+    ],
     # Several enumerations share a field name ("status", "kind", "level"): name each one.
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.choices.Status",

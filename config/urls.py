@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("cases.urls")),
     path("supervision/", include("supervision.urls")),
+    path("tasks/", include("workflows.urls")),
     path("verify/<str:token>/", document_views.verify, name="verify"),
     path("healthz/", case_views.healthz, name="healthz"),
     path("", case_views.home, name="home"),

@@ -930,3 +930,12 @@ __all__ = [
     "case_mark_overdue",
     "effective_roles",
 ]
+
+
+def event_label(name: str) -> str:
+    """The Chinese name of an event for timelines and audit pages."""
+    if name in SPECS:
+        return SPECS[name].label
+    if name in ACTIONS:
+        return ACTIONS[name].label
+    return {"register": "登记", "overdue": "标记超期"}.get(name, name)

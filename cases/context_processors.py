@@ -1,0 +1,27 @@
+"""What the navigation bar needs on every page: a few cheap lookups, memoised per request."""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from cases import scope
+from cases.choices import Role
+
+
+def nav(request):
+    user = request.user
+
+    def build():
+        if not user.is_authenticated:
+            return {}
+        from workflows.notify import unread_count
+
+        roles = {m.role for m in scope.memberships(user)}
+        admin = scope.is_admin(user)
+        return {
+            "can_register": admin or bool(roles & {Role.CLERK, Role.DIRECTOR}),
+            "can_supervise": admin or bool(roles & {Role.SUPERVISOR, Role.DIRECTOR}),
+            "unread": unread_count(user),
+        }
+
+    return {"nav": SimpleLazyObject(build)}
