@@ -53,6 +53,7 @@ def home(request):
         .exclude(status="archived")
         .count(),
         "total": visible.count(),
+        "tasks": flows.tasks_for(user).count(),
     }
     return render(
         request,
