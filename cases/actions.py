@@ -95,6 +95,22 @@ ACTIONS: dict[str, Action] = {
         Action("reopen", _("协议未履行，重新调解"), forms.ReasonForm, _transition("reopen")),
         Action("archive", _("归档"), forms.ConfirmForm, _transition("archive"), primary=True),
         Action(
+            "judicial_confirmation",
+            _("登记司法确认"),
+            forms.JudicialConfirmationForm,
+            lambda case, actor, ip, d: services.judicial_confirmation_add(
+                case, actor=actor, ip=ip, **d
+            ),
+        ),
+        Action(
+            "party_add",
+            _("添加当事人"),
+            forms.PartyAddForm,
+            lambda case, actor, ip, d: services.party_add(
+                case, actor=actor, ip=ip, **{k: v for k, v in d.items() if v not in ("", None)}
+            ),
+        ),
+        Action(
             "reassign",
             _("更换调解员"),
             forms.ReassignForm,

@@ -11,6 +11,7 @@ from cases.choices import (
     RECORDED_RISK_FACTORS,
     AgreementKind,
     ApplicationKind,
+    ConfirmationResult,
     FollowUpMethod,
     Gender,
     PartyKind,
@@ -350,3 +351,14 @@ class FollowUpForm(_RecordForm):
     notes = forms.CharField(
         label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PartyAddForm(CaseActionForm, PartyForm):
+    pass
+
+
+class JudicialConfirmationForm(CaseActionForm):
+    applied_on = forms.DateField(label=_("申请日期"), widget=DateInput())
+    court = forms.CharField(label=_("受理的人民法院"), max_length=100)
+    result = forms.ChoiceField(label=_("结果"), choices=ConfirmationResult.choices)
+    result_on = forms.DateField(label=_("结果日期"), required=False, widget=DateInput())

@@ -443,3 +443,57 @@ class TestEnglish:
         c.post(reverse("set_language"), {"language": "en", "next": "/"})
         body = c.get(reverse("cases:list")).content.decode()
         assert "Cases" in body and "Search" in body
+
+
+class TestEveryActionPage:
+    """Each action form opens for a role that may take it, in the state it belongs to."""
+
+    @pytest.mark.parametrize(
+        "stage,user,names",
+        [
+            ("intake", "clerk", ["accept", "decline", "withdraw", "escalate", "party_add"]),
+            (
+                "investigation",
+                "mediator",
+                ["investigation_add", "start_mediation", "extend_deadline"],
+            ),
+            ("investigation", "director", ["reassign", "reassess_risk"]),
+            ("mediation", "mediator", ["session_add", "record_agreement", "record_failure"]),
+            ("closure", "director", ["approve_closure", "judicial_confirmation"]),
+            ("follow_up", "mediator", ["follow_up_add"]),
+        ],
+    )
+    def test_action_pages_open(self, as_user, register, walk, stage, user, names, world):
+        from django.contrib.auth import get_user_model
+
+        case = register()
+        if stage != "intake":
+            walk(case, stage)
+        c = as_user(get_user_model().objects.get(username=user))
+        page = c.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        for name in names:
+            assert f'data-action="{name}"' in page, name
+            assert c.get(reverse("cases:act", args=[case.pk, name])).status_code == 200, name
+
+    def test_supervisor_issues_a_supervision_notice(
+        self, as_user, register, supervisor, django_capture_on_commit_callbacks
+    ):
+        case = register()
+        c = as_user(supervisor)
+        assert (
+            'data-action="supervise"'
+            in c.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        )
+        r = _act(c, case, "supervise", {"content": ""})
+        assert "该字段是必填项" in r.content.decode()
+        with django_capture_on_commit_callbacks(execute=True):
+            r = _act(c, case, "supervise", {"content": "请于五日内反馈办理进度"})
+        assert r.status_code == 302
+        assert Document.objects.filter(case=case, code="SUP", status="issued").exists()
+
+    def test_extension_without_consent_is_refused(self, as_user, register, walk, mediator):
+        case = walk(register(), "investigation")
+        r = _act(as_user(mediator), case, "extend_deadline", {"days": "10"})
+        assert r.status_code == 200 and "尚不能办理" in r.content.decode()
+        r = _act(as_user(mediator), case, "extend_deadline", {"days": "99", "consent": "on"})
+        assert "errorlist" in r.content.decode()
