@@ -26,7 +26,8 @@ test: bootstrap
 test-services: bootstrap
 	$(VENV)/bin/pytest -q -m services
 
-test-browser: bootstrap
+test-browser:
+	@scripts/bootstrap.sh --browser
 	$(VENV)/bin/pytest -q -m browser
 
 lint: bootstrap

@@ -2,11 +2,14 @@
 # Installs whatever is missing for Tiaojie to run and test on Debian: system packages, a
 # virtualenv with the pinned Python packages, and a local secret key. Idempotent: when nothing is
 # missing it only checks, in well under a second.
+# `scripts/bootstrap.sh --browser` also installs Debian's chromium for the browser tests
+# (`make test-browser`; Playwright's own `playwright install` cannot download browsers here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-hanazono
               poppler-utils gettext)
+if [ "${1:-}" = "--browser" ]; then APT_PACKAGES+=(chromium); fi
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 

@@ -76,7 +76,9 @@ def test_api_transition_advances_the_flow(client, register, clerk, mediator):
     )
     assert r.status_code == 200
     assert _open(case) == "investigate"
-    done = Task.objects.get(process__mediationprocess__case=case, flow_task=flows.MediationFlow.intake)
+    done = Task.objects.get(
+        process__mediationprocess__case=case, flow_task=flows.MediationFlow.intake
+    )
     assert done.status == STATUS.DONE and done.owner == clerk
 
 
@@ -137,9 +139,7 @@ class TestTaskLists:
     def test_escalated_case_moves_to_the_other_committee(self, register, clerk, world, outsider):
         case = register()
         s.case_escalate(case, actor=clerk, organization=world["west"], reason="涉及两村")
-        assert {t.process.mediationprocess.case_id for t in flows.tasks_for(outsider)} == {
-            case.pk
-        }
+        assert {t.process.mediationprocess.case_id for t in flows.tasks_for(outsider)} == {case.pk}
         assert not flows.tasks_for(clerk).exists()
 
 
