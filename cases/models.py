@@ -85,6 +85,25 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # A certificate that cannot sign is refused here, in the admin form, rather than
+        # failing every document issued afterwards (see documents/signing.py).
+        if not self.signing_certificate:
+            return
+        from documents.signing import certificate_problem
+
+        upload = self.signing_certificate
+        if upload._committed:
+            with upload.storage.open(upload.name, "rb") as handle:
+                data = handle.read()
+        else:  # a new upload: leave it readable for the save that follows
+            upload.file.seek(0)
+            data = upload.file.read()
+            upload.file.seek(0)
+        problem = certificate_problem(data, self.signing_passphrase)
+        if problem:
+            raise ValidationError({"signing_certificate": problem})
+
 
 class Membership(models.Model):
     user = models.ForeignKey(
@@ -271,6 +290,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 opclasses=["varchar_pattern_ops", "timestamptz_ops"],
             ),
             models.Index(fields=["organization", "status"], name="case_org_status_idx"),
+            # A committee's case list, newest first (Meta.ordering), is one index range read
+            # however many cases other committees have (bench/bench_api.py).
+            models.Index(
+                fields=["organization", "-registered_at", "-id"], name="case_org_registered_idx"
+            ),
         ]
 
     def __str__(self) -> str:

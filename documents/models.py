@@ -83,5 +83,11 @@ class Document(models.Model):
         return TITLES[self.code]
 
     @property
+    def is_superseded(self) -> bool:
+        """What /verify/ (page and API) reports: marked superseded or replaced by a newer
+        version."""
+        return self.status == self.Status.SUPERSEDED or self.superseded_by_id is not None
+
+    @property
     def is_current(self) -> bool:
         return self.superseded_by_id is None and self.status != self.Status.SUPERSEDED

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from documents import context as ctx
+from documents import numbers, signing
 from documents.models import ORDER, Document
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,19 @@ SLOTTED = {"INV", "MED", "EXT", "FUV", "SUP", "AGR", "ORA"}
 
 
 def _number(case, code: str, slot: str, record) -> str:
+    """See documents.numbers. Runs under the case's row lock (the caller's transaction), so two
+    records added at once cannot take the same ordinal."""
     if code in ("AGR", "ORA"):
         return record.number
-    if code in SLOTTED:
-        index = Document.objects.filter(case=case, code=code).values("slot").distinct().count()
-        known = Document.objects.filter(case=case, code=code, slot=slot).exists()
-        return f"{case.number}{code}-{index if known else index + 1:02d}"
-    return f"{case.number}{code}"
+    # A new version (a correction) keeps the number of the one it replaces.
+    earlier = Document.objects.filter(case=case, code=code, slot=slot).order_by("version")
+    if number := earlier.values_list("number", flat=True).first():
+        return number
+    ordinal = None
+    if code in numbers.REPEATED:
+        ordinal = Document.objects.filter(case=case, code=code).values("slot").distinct().count()
+        ordinal += 1
+    return numbers.document_number(case.number, code, ordinal)
 
 
 def dossier_documents(case) -> list[Document]:
@@ -76,8 +83,9 @@ def _enqueue(ids: list[int]) -> None:
 
 
 def document_issue(pk: int) -> Document:
-    """Render, hash, store, then mark issued — in that order, so a failure at any step leaves
-    the row pending/failed with its error and never a half-written file marked issued."""
+    """Render, sign (when configured), hash, store, then mark issued — in that order, so a
+    failure at any step leaves the row pending/failed with its error and never a half-written
+    file marked issued. The hash is taken last, of the exact bytes stored and served."""
     from documents import renderer
 
     doc = Document.objects.select_related("case").get(pk=pk)
@@ -88,14 +96,15 @@ def document_issue(pk: int) -> Document:
             result = renderer.render_dossier(doc.context)
         else:
             result = renderer.render_document(doc.code, doc.context)
-        sha = hashlib.sha256(result.pdf).hexdigest()
+        pdf = signing.sign_for(doc.code, doc.context, result.pdf)
+        sha = hashlib.sha256(pdf).hexdigest()
         name = f"{doc.case_id}/{doc.code}{doc.slot}-v{doc.version}-{doc.token}.pdf"
         with transaction.atomic():
             doc = Document.objects.select_for_update().get(pk=pk)
             if doc.status in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
                 return doc  # another worker finished first
-            doc.file.save(name, ContentFile(result.pdf), save=False)
-            doc.sha256, doc.size, doc.pages = sha, len(result.pdf), result.pages
+            doc.file.save(name, ContentFile(pdf), save=False)
+            doc.sha256, doc.size, doc.pages = sha, len(pdf), result.pages
             doc.missing_glyphs = result.missing_glyphs
             doc.status, doc.issued_at, doc.error = Document.Status.ISSUED, timezone.now(), ""
             doc.attempts += 1

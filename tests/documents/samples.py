@@ -224,20 +224,22 @@ RECORDS["ORA"] = {
     "copies": 1,
 }
 
+# As documents.numbers builds them for the case CASE_NUMBER (the first record of each kind).
 DOCUMENT_NUMBERS = {
-    "APP": "",
+    "APP": "（2026）东村调委申字第0007号",
     "REG": "（2026）东村调委受字第0007号",
     "NOT": "（2026）东村调委告字第0007号",
-    "DEC": "（2026）东村调委不受字第0001号",
+    "DEC": "（2026）东村调委不受字第0007号",
     "INV": "（2026）东村调委调查字第0007-1号",
     "MED": "（2026）东村调委调记字第0007-1号",
-    "EXT": "（2026）东村调委延字第0007号",
+    "EXT": "（2026）东村调委延字第0007-1号",
     "AGR": AGREEMENT_NUMBER,
     "ORA": "（2026）东村调委调协字第0004号",
     "TRM": "（2026）东村调委终字第0007号",
     "CLS": "（2026）东村调委结字第0007号",
     "FUV": "（2026）东村调委访字第0007-1号",
-    "SUP": "青司督字〔2026〕第12号",
+    "SUP": "（2026）东村调委督字第0007-1号",
+    "DOS": "（2026）东村调委卷字第0007号",
 }
 
 ISSUED_ON = {
@@ -301,7 +303,6 @@ def sample_context(code: str, **record_overrides: Any) -> dict[str, Any]:
         "parties": copy.deepcopy(PARTIES),
     }
     if code == "DOS":
-        context["document"]["number"] = "（2026）东村调委卷字第0007号"
         context["dossier"] = sample_dossier(DOSSIER_ORDER)
     else:
         context["record"] = {**copy.deepcopy(RECORDS[code]), **record_overrides}

@@ -116,6 +116,7 @@ def test_document_shows_title_case_parties_and_footer(rendered, code):
     assert not result.missing_glyphs
     assert squeeze(TITLES[code]) in text
     assert CASE_NUMBER in text
+    assert squeeze(context["document"]["number"]) in text
     assert "第1页共" in text
     assert context["document"]["token"] in text
     for name in PARTY_NAMES:
