@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from cases import models
@@ -17,6 +18,12 @@ class RegionAdmin(admin.ModelAdmin):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "short_code", "region"]
     search_fields = ["name", "short_code"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The certificate's passphrase is not shown on screen (kept when the form is saved).
+        if db_field.name == "signing_passphrase":
+            kwargs["widget"] = forms.PasswordInput(render_value=True)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(models.Membership)

@@ -96,7 +96,7 @@ def record_data(code: str, case, record, actor) -> dict:
             "accepted_on": today,
             "accepted_by": display_name(actor),
             "mediators": [display_name(u) for u in case.mediators.all()],
-            "source_label": Source(case.source).label,
+            "source_label": str(Source(case.source).label),
             "registrar": display_name(case.created_by),
         }
     if code == "NOT":

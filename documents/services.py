@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cases.i18n import in_official_language
 from documents import context as ctx
 from documents import numbers, signing
 from documents.models import ORDER, Document
@@ -44,6 +45,7 @@ def dossier_documents(case) -> list[Document]:
     return sorted(docs, key=lambda d: (ORDER.index(d.code), d.created_at, d.pk))
 
 
+@in_official_language
 def documents_schedule(case, items, *, actor, event=None) -> list[Document]:
     """Create one pending Document per (code, record) with its context frozen now, and render
     each after the surrounding transaction commits."""
@@ -82,6 +84,7 @@ def _enqueue(ids: list[int]) -> None:
         issue_document.delay(pk)
 
 
+@in_official_language
 def document_issue(pk: int) -> Document:
     """Render, sign (when configured), hash, store, then mark issued — in that order, so a
     failure at any step leaves the row pending/failed with its error and never a half-written

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.models import Task
@@ -104,12 +105,12 @@ NODE_ROLES: dict[str, frozenset[str]] = {
     "archive": frozenset({Role.CLERK, Role.DIRECTOR}),
 }
 NODE_TITLES = {
-    "intake": "受理审查",
-    "investigate": "调查",
-    "mediate": "调解",
-    "approve_closure": "结案审批",
-    "follow_up": "回访",
-    "archive": "归档",
+    "intake": _("受理审查"),
+    "investigate": _("调查"),
+    "mediate": _("调解"),
+    "approve_closure": _("结案审批"),
+    "follow_up": _("回访"),
+    "archive": _("归档"),
 }
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from cases.choices import Role
+from cases.i18n import in_official_language
 from workflows.models import Notification
 
 User = get_user_model()
@@ -43,10 +44,12 @@ def committee(case, roles=(Role.DIRECTOR, Role.CLERK)):
     ).distinct()
 
 
+@in_official_language
 def task_assigned(case, users) -> None:
     _send(users, case, Notification.Kind.TASK_ASSIGNED, f"{case.number}：您被指派为承办调解员")
 
 
+@in_official_language
 def high_risk(case) -> None:
     label = case.get_risk_level_display()
     _send(
@@ -57,6 +60,7 @@ def high_risk(case) -> None:
     )
 
 
+@in_official_language
 def overdue(case) -> None:
     users = list(case.mediators.all()) + list(committee(case, (Role.DIRECTOR,)))
     _send(
@@ -67,6 +71,7 @@ def overdue(case) -> None:
     )
 
 
+@in_official_language
 def due_soon(case) -> None:
     users = list(case.mediators.all()) or list(committee(case))
     _send(
@@ -77,6 +82,7 @@ def due_soon(case) -> None:
     )
 
 
+@in_official_language
 def supervision(case, notice) -> None:
     users = list(case.mediators.all()) + list(committee(case))
     _send(users, case, Notification.Kind.SUPERVISION, f"{case.number}：收到督办通知")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from cases.choices import RiskFactor, RiskLevel
+from cases.i18n import official
 
 POINTS = {
     RiskFactor.GROUP_5: 20,
@@ -72,6 +73,12 @@ def is_repeat_dispute(case) -> bool:
     )
 
 
+def _official_label(factor) -> str:
+    """Stored on the case (and printed): Chinese whatever the acting user reads."""
+    with official():
+        return str(factor.label)
+
+
 def assess(case, *, overdue: bool) -> Assessment:
     factors = {RiskFactor(f) for f in case.risk_factors}
     if RiskFactor.GROUP_10 in factors:
@@ -86,7 +93,7 @@ def assess(case, *, overdue: bool) -> Assessment:
     reasons = [
         {
             "factor": f.value,
-            "label": f.label,
+            "label": _official_label(f),
             "points": POINTS[f],
             "source": "automatic" if f in automatic else "recorded",
         }
