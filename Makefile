@@ -40,6 +40,8 @@ format: bootstrap
 
 bench: bootstrap
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) bench/bench_pdf_render.py --repeat 10
+	$(PY) bench/bench_api.py
+	$(PY) bench/bench_stats.py
 
 messages: bootstrap
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv

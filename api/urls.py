@@ -37,6 +37,7 @@ v1 = [
     path("cases/<int:pk>/events/", views.CaseEvents.as_view(), name="case-events"),
     path("documents/<int:pk>/pdf/", views.DocumentPdf.as_view(), name="document-pdf"),
     path("verify/<str:token>/", views.Verify.as_view(), name="verify"),
+    path("stats/", include("supervision.api")),
 ]
 
 urlpatterns = [
@@ -55,4 +56,5 @@ if importlib.util.find_spec("drf_spectacular_sidecar") and apps.is_installed(
         path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs")
     )
 
-urlpatterns.append(re_path(r"^.*$", views.NotFoundView.as_view()))
+# [\s\S], not ".": a path with a newline in it ("%0A", found by fuzzing) is a path under /api/.
+urlpatterns.append(re_path(r"^[\s\S]*$", views.NotFoundView.as_view()))

@@ -11,6 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from cases.models import Case
 from workflows import flows
 from workflows import services as s
+from workflows.errors import PreconditionFailed
 from workflows.models import MediationProcess
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_api_transition_advances_the_flow(client, register, clerk, mediator):
 
 def test_failed_guard_leaves_the_task_open(register, clerk):
     case = register()
-    with pytest.raises(Exception):
+    with pytest.raises(PreconditionFailed):
         s.case_transition(case, "accept", actor=clerk, mediators=[])
     assert _open(case) == "intake"
 

@@ -1,0 +1,116 @@
+"""Who may see the supervision figures, and the one parser of (region, from, to) shared by the
+pages, the exports and the API.
+
+- Supervisors: any region of their subtree (the cases in it, by cases.scope).
+- Directors and clerks: their committee's figures — the regions of their committee's village
+  subtree, counting only their committee's cases (case_scope_q limits them to it).
+- System administrators: every region.
+- Anyone else (mediators, users without a membership): 403. A region outside the user's
+  regions does not exist for them: 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cases import scope
+from cases.choices import Role
+from cases.models import Region
+from supervision.stats import Selection
+from workflows import deadlines
+from workflows.errors import InvalidInput, NotFound, PermissionDenied
+
+STATS_ROLES = {Role.SUPERVISOR, Role.DIRECTOR, Role.CLERK}
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+# The command line (stats_export without --user) acts with the system's full scope, as the
+# Django admin does; it is not a user and holds no membership.
+OPERATOR = SimpleNamespace(is_authenticated=True, is_superuser=True, pk=None, username="system")
+
+
+def may_view(user) -> bool:
+    return scope.is_admin(user) or any(m.role in STATS_ROLES for m in scope.memberships(user))
+
+
+def is_supervisor(user) -> bool:
+    return any(m.role == Role.SUPERVISOR for m in scope.memberships(user))
+
+
+def check_view(user) -> None:
+    if not may_view(user):
+        raise PermissionDenied(_("只有督导员、调委会主任、登记员和系统管理员可以查看统计。"))
+
+
+def regions_for(user):
+    """The regions the user may pick, in tree order."""
+    return Region.objects.filter(scope.visible_regions_q(user)).order_by("path")
+
+
+def home_region(user) -> Region | None:
+    """Where a user's pages open: the highest region they supervise, their committee's region,
+    or the root of the tree for an administrator."""
+    if scope.is_admin(user):
+        return Region.objects.filter(parent=None).order_by("path").first()
+    supervised = [m.region for m in scope.memberships(user) if m.role == Role.SUPERVISOR]
+    if supervised:
+        return min(supervised, key=lambda r: (r.path.count("/"), r.path))
+    committees = [m.organization for m in scope.memberships(user) if m.role in STATS_ROLES]
+    return committees[0].region if committees else None
+
+
+def region_for(user, raw) -> Region:
+    raw = str(raw or "").strip()
+    if not raw:
+        region = home_region(user)
+        if region is None:
+            raise NotFound(_("没有可查看的区域。"))
+        return region
+    if not raw.isdigit():
+        raise InvalidInput(_("区域须为区域编号（整数）。"), fields={"region": [_("须为整数")]})
+    region = regions_for(user).filter(pk=int(raw)).first()
+    if region is None:
+        raise NotFound(_("区域不存在。"))
+    return region
+
+
+def parse_date(raw, name: str, default: dt.date | None, errors: dict) -> dt.date | None:
+    raw = str(raw or "").strip()
+    if not raw:
+        return default
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = [_("不是有效日期（YYYY-MM-DD）")]
+        return None
+    if not EARLIEST <= value <= LATEST:
+        errors[name] = [_("日期须在2000年至2099年之间")]
+        return None
+    return value
+
+
+def selection(user, params, *, today: dt.date | None = None) -> Selection:
+    """(region, from, to) from query parameters. Defaults: the user's home region, 1 January
+    of this year to today. Raises PermissionDenied (403), InvalidInput (400, with `fields`) or
+    NotFound (404: a region outside the user's regions)."""
+    check_view(user)
+    today = today or deadlines.today()
+    errors: dict = {}
+    date_from = parse_date(params.get("from"), "from", today.replace(month=1, day=1), errors)
+    date_to = parse_date(params.get("to"), "to", today, errors)
+    if date_from and date_to and date_from > date_to:
+        errors["to"] = [_("结束日期不能早于开始日期")]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidInput(_("查询条件有误：%(error)s") % {"error": first}, fields=errors)
+    return Selection(user, region_for(user, params.get("region")), date_from, date_to)
+
+
+def region_lookup(value: str) -> Q:
+    """For the command line: a region by id, full name or (unique) name."""
+    if value.isdigit():
+        return Q(pk=int(value))
+    return Q(full_name=value) | Q(name=value)
