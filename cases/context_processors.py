@@ -20,7 +20,7 @@ def nav(request):
         admin = scope.is_admin(user)
         return {
             "can_register": admin or bool(roles & {Role.CLERK, Role.DIRECTOR}),
-            "can_supervise": admin or bool(roles & {Role.SUPERVISOR, Role.DIRECTOR}),
+            "can_supervise": admin or bool(roles & {Role.SUPERVISOR, Role.DIRECTOR, Role.CLERK}),
             "unread": unread_count(user),
         }
 

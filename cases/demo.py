@@ -118,14 +118,24 @@ def seed_reference() -> dict:
 
 @contextmanager
 def _at(moment: dt.datetime):
-    """Back-date a demo case by moving the clock (time-machine is a dev dependency)."""
+    """Back-date a demo case by moving the clock (time-machine is a dev dependency). Yields
+    `later(days)`, which moves the clock on between two steps of the case — never past the
+    real present — so durations, deadlines and statistics look like real work."""
+    real_now = timezone.now()
     try:
         import time_machine
     except ImportError:  # pragma: no cover - production install without dev extras
-        yield
+        yield lambda days: None
         return
-    with time_machine.travel(moment, tick=True):
-        yield
+    with time_machine.travel(moment, tick=True) as traveller:
+
+        def later(days: float) -> None:
+            room = real_now - timezone.now() - dt.timedelta(hours=1)
+            step = min(dt.timedelta(days=days), room)
+            if step > dt.timedelta(0):
+                traveller.shift(step)
+
+        yield later
 
 
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
@@ -180,12 +190,12 @@ def seed_cases(n: int, seed: int = 2026) -> int:
     for i in range(existing, n):
         scenario = SCENARIOS[i % len(SCENARIOS)]
         days_ago = 12 if scenario == "overdue" else rng.randrange(0, 200)
-        with _at(timezone.now() - dt.timedelta(days=days_ago)):
-            _demo_case(i, scenario, rng)
+        with _at(timezone.now() - dt.timedelta(days=days_ago)) as later:
+            _demo_case(i, scenario, rng, later)
     return n - existing if n > existing else 0
 
 
-def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
+def _demo_case(i: int, scenario: str, rng: random.Random, later=lambda days: None) -> None:
     from workflows import services as s
 
     org = Organization.objects.get(short_code="西村调委" if i % 7 == 3 else "东村调委")
@@ -219,6 +229,7 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
     )
     if scenario in ("intake", "overdue"):
         return
+    later(rng.uniform(0.2, 2))
     if scenario.startswith("declined"):
         s.case_transition(
             case,
@@ -227,6 +238,7 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
             reason="不属于人民调解受理范围，已告知当事人向有关部门反映。",
         )
         if scenario == "declined_archived" and director:
+            later(rng.uniform(1, 4))
             s.case_transition(case, "approve_closure", actor=director)
         return
     if scenario == "critical":
@@ -244,6 +256,7 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
             case, "withdraw", actor=clerk, party="申请人", reason="双方已自行和解，申请人撤回申请。"
         )
         return
+    later(rng.uniform(1, 5))
     s.record_add(
         case,
         "investigation",
@@ -258,7 +271,9 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
         s.case_transition(
             case, "extend_deadline", actor=mediator, days=15, consent=True, reason="需等待鉴定结果"
         )
+    later(rng.uniform(1, 6))
     s.case_transition(case, "start_mediation", actor=mediator)
+    later(rng.uniform(0.5, 4))
     s.record_add(
         case,
         "session",
@@ -272,11 +287,13 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
     )
     if scenario in ("mediation", "high_risk", "extended"):
         return
+    later(rng.uniform(1, 12))
     if scenario == "failed_archived":
         s.case_transition(
             case, "record_failure", actor=mediator, reason="双方分歧较大，经多次调解未能达成协议。"
         )
         if director:
+            later(rng.uniform(1, 4))
             s.case_transition(
                 case,
                 "approve_closure",
@@ -302,11 +319,13 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
     )
     if scenario == "written" or director is None:
         return
+    later(rng.uniform(1, 4))
     s.case_transition(
         case, "approve_closure", actor=director, summary_of_work="经调解双方达成协议，纠纷化解。"
     )
     if scenario in ("oral_follow_up",):
         return
+    later(rng.uniform(12, 25))
     performance = "not_performed" if scenario == "reopened" else "performed"
     s.record_add(
         case,
@@ -323,4 +342,5 @@ def _demo_case(i: int, scenario: str, rng: random.Random) -> None:
             case, "reopen", actor=director, reason="被申请人未按期履行，重新组织调解。"
         )
         return
+    later(rng.uniform(0.5, 3))
     s.case_transition(case, "archive", actor=clerk)
