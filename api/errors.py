@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found as html_not_found
+from django.views.defaults import server_error as html_server_error
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -90,6 +92,24 @@ def exception_handler(exc, context):
     return _respond(exc.status_code, code, _first_message(exc.detail), {}, headers)
 
 
+def not_found(request, exception=None, *args, **kwargs):
+    """handler404 (config/urls.py): under /api/ the JSON 404 even for a path no pattern takes."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "未找到。"), status=404)
+    return html_not_found(request, exception, *args, **kwargs)
+
+
+def server_error(request, *args, **kwargs):
+    """handler500 (config/urls.py): a bug under /api/ still answers the JSON error shape, so a
+    client never has to parse Django's HTML page; elsewhere Django's own page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("server_error", "服务器内部错误，请稍后重试；如持续出现请联系系统管理员。"),
+            status=500,
+        )
+    return html_server_error(request, *args, **kwargs)
+
+
 # --- schema -------------------------------------------------------------------------------
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
@@ -105,6 +125,7 @@ class ErrorDetailSerializer(serializers.Serializer):
             "too_large",
             "unsupported_media_type",
             "throttled",
+            "server_error",
         ]
     )
     message = serializers.CharField()

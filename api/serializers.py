@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,6 +39,20 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({k: ["未知字段。"] for k in unknown})
         return super().to_internal_value(data)
+
+
+class MomentField(serializers.DateTimeField):
+    """When a record happened. Years outside 1900–2100 cannot be a real record, and near year 1
+    or 9999 the time could not even be converted to UTC for storage (a 500, found by fuzzing)."""
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:  # DRF's own time-zone check overflows on a naive "0001-01-01T00:00"
+            moment = None
+        if moment is None or not 1900 <= moment.year <= 2100:
+            raise serializers.ValidationError("时间须在1900年至2100年之间。")
+        return moment
 
 
 # --- small pieces -------------------------------------------------------------------------
@@ -162,7 +175,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     def get_superseded(self, doc) -> bool:
         return doc.status == Document.Status.SUPERSEDED or doc.superseded_by_id is not None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_pdf_url(self, doc) -> str | None:
         """Null until the bytes exist, and for viewers who may not see the parties' data."""
         if doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
@@ -172,7 +185,7 @@ class DocumentSerializer(serializers.ModelSerializer):
             return None
         return request.build_absolute_uri(reverse("api:document-pdf", args=[doc.pk]))
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_verify_url(self, doc) -> str | None:
         if doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
             return None
@@ -586,7 +599,7 @@ class FollowUpSerializer(_RecordOut):
 
 
 class InvestigationInSerializer(StrictSerializer):
-    conducted_at = serializers.DateTimeField()
+    conducted_at = MomentField()
     place = serializers.CharField(max_length=200)
     interviewee = serializers.CharField(max_length=100)
     content = serializers.CharField()
@@ -596,7 +609,7 @@ class InvestigationInSerializer(StrictSerializer):
 
 
 class SessionInSerializer(StrictSerializer):
-    held_at = serializers.DateTimeField()
+    held_at = MomentField()
     place = serializers.CharField(max_length=200)
     attendees = serializers.CharField()
     content = serializers.CharField()
@@ -605,7 +618,7 @@ class SessionInSerializer(StrictSerializer):
 
 
 class FollowUpInSerializer(StrictSerializer):
-    visited_at = serializers.DateTimeField()
+    visited_at = MomentField()
     method = serializers.ChoiceField(choices=choices.FollowUpMethod.choices)
     visitee = serializers.CharField(max_length=100)
     performance = serializers.ChoiceField(choices=choices.Performance.choices)

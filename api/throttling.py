@@ -1,5 +1,7 @@
 """Rate limits for the token endpoint: the only place a password can be guessed through the API."""
 
+import hashlib
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -29,4 +31,7 @@ class TokenUsernameThrottle(_SettingsRateThrottle):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": username.strip().lower()}
+        # Hashed: the username is whatever the client sent (control characters, any length), and
+        # a cache key must be short and printable (memcached refuses others).
+        ident = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -3,6 +3,8 @@ shape, call the one service, answer with a serializer. No state changes happen h
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -40,18 +42,22 @@ def get_case(request, pk: int, queryset=None):
     return get_object_or_404(queryset, pk=pk)
 
 
+# ASCII digits only: str.isdigit() accepts "²", which int() then refuses (a 500 before).
+IF_MATCH_RE = re.compile(r'(?:W/)?"?(?P<version>[0-9]{1,9})"?')
+
+
 def apply_if_match(request, case) -> None:
     """Optional optimistic lock: `If-Match: "<version>"` (the `version` of the case a client last
     read). The service compares it under the row lock and answers 409 conflict if stale."""
     header = request.headers.get("If-Match")
     if not header:
         return
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    match = IF_MATCH_RE.fullmatch(header.strip())
+    if match is None:
         raise InvalidInput(
             "If-Match 须为案件的 version（整数）。", fields={"If-Match": ["须为整数"]}
         )
-    case.version = int(value)
+    case.version = int(match["version"])
 
 
 def case_answer(request, pk: int, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
@@ -62,7 +68,7 @@ def case_answer(request, pk: int, *, status_code=status.HTTP_200_OK, headers=Non
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": "^" + IF_MATCH_RE.pattern.replace("?P<version>", "") + "$"},
     OpenApiParameter.HEADER,
     required=False,
     description='Optional: the case `version` last read, e.g. "7"; a stale one answers 409 '
@@ -110,7 +116,7 @@ class RegionList(generics.ListAPIView):
         return Region.objects.filter(scope.visible_regions_q(self.request.user))
 
     @extend_schema(
-        tags=["reference"], responses={200: s.RegionSerializer(many=True), **errors(401)}
+        tags=["reference"], responses={200: s.RegionSerializer(many=True), **errors(400, 401, 404)}
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -124,7 +130,8 @@ class OrganizationList(generics.ListAPIView):
         return selectors.organizations_for(self.request.user)
 
     @extend_schema(
-        tags=["reference"], responses={200: s.OrganizationSerializer(many=True), **errors(401)}
+        tags=["reference"],
+        responses={200: s.OrganizationSerializer(many=True), **errors(400, 401, 404)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -138,7 +145,8 @@ class DisputeTypeList(generics.ListAPIView):
         return DisputeType.objects.filter(taxonomy__is_current=True).order_by("order", "code")
 
     @extend_schema(
-        tags=["reference"], responses={200: s.DisputeTypeSerializer(many=True), **errors(401)}
+        tags=["reference"],
+        responses={200: s.DisputeTypeSerializer(many=True), **errors(400, 401, 404)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cases import views
+from cases import views, views_io
 
 app_name = "cases"
 
@@ -14,5 +14,9 @@ urlpatterns = [
     path("documents/<int:pk>/pdf/", views.document_download, name="document-pdf"),
     path("documents/<int:pk>/retry/", views.document_retry, name="document-retry"),
     # --- import / export (issue 6) ---
+    path("import/", views_io.import_start, name="import-start"),
+    path("import/template.xlsx", views_io.import_template, name="import-template"),
+    path("import/<int:organization>/", views_io.import_page, name="import"),
+    path("export.xlsx", views_io.export_xlsx, name="export"),
     # --- end import / export ---
 ]

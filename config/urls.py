@@ -19,3 +19,8 @@ urlpatterns = [
     path("healthz/", case_views.healthz, name="healthz"),
     path("", case_views.home, name="home"),
 ]
+
+# Under /api/ a bug answers JSON {"error": {"code": "server_error", ...}} and an unknown path
+# JSON {"error": {"code": "not_found", ...}}; elsewhere the HTML pages.
+handler404 = "api.errors.not_found"
+handler500 = "api.errors.server_error"

@@ -77,7 +77,12 @@ def region_for(user, raw) -> Region:
     return region
 
 
-def parse_date(raw, name: str, default: dt.date | None, errors: dict) -> dt.date | None:
+def parse_date(
+    raw, name: str, default: dt.date | None, errors: dict, *, blank_ok: bool = True
+) -> dt.date | None:
+    if raw is not None and not str(raw).strip() and not blank_ok:
+        errors[name] = [_("不能为空（省略该参数即使用默认值）")]
+        return None
     raw = str(raw or "").strip()
     if not raw:
         return default
@@ -92,17 +97,25 @@ def parse_date(raw, name: str, default: dt.date | None, errors: dict) -> dt.date
     return value
 
 
-def selection(user, params, *, today: dt.date | None = None) -> Selection:
+def selection(
+    user, params, *, today: dt.date | None = None, blank_ok: bool = True
+) -> Selection:
     """(region, from, to) from query parameters. Defaults: the user's home region, 1 January
-    of this year to today. Raises PermissionDenied (403), InvalidInput (400, with `fields`) or
+    of this year to today (a web form's blank field means the default; the API, whose schema
+    says "date", refuses a blank value with `blank_ok=False`). Raises PermissionDenied (403), InvalidInput (400, with `fields`) or
     NotFound (404: a region outside the user's regions)."""
     check_view(user)
     today = today or deadlines.today()
     errors: dict = {}
-    date_from = parse_date(params.get("from"), "from", today.replace(month=1, day=1), errors)
-    date_to = parse_date(params.get("to"), "to", today, errors)
+    date_from = parse_date(
+        params.get("from"), "from", today.replace(month=1, day=1), errors, blank_ok=blank_ok
+    )
+    date_to = parse_date(params.get("to"), "to", today, errors, blank_ok=blank_ok)
     if date_from and date_to and date_from > date_to:
         errors["to"] = [_("结束日期不能早于开始日期")]
+    raw_region = params.get("region")
+    if not blank_ok and raw_region is not None and not str(raw_region).strip():
+        errors["region"] = [_("不能为空（省略该参数即使用默认值）")]
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(_("查询条件有误：%(error)s") % {"error": first}, fields=errors)

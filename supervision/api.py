@@ -123,7 +123,7 @@ class StatsSummary(APIView):
         "clerks: their committee's cases; admins: everything; other roles 403.",
     )
     def get(self, request):
-        sel = access.selection(request.user, request.query_params)
+        sel = access.selection(request.user, request.query_params, blank_ok=False)
         figures = stats.summary(sel)
         data = figures | {"region": sel.region, "date_from": sel.date_from, "date_to": sel.date_to}
         return Response(SummarySerializer(data).data)

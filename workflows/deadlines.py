@@ -5,6 +5,8 @@ read them; `sla_sweep` only records events and sends reminders."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -12,9 +14,27 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES, Status
 from cases.models import DeadlineSettings
 
+# Set only while a past case is entered from a register (services' `imported=`): the service
+# then dates every change, deadline and risk check at the register's date, not at today.
+_clock: ContextVar[dt.datetime | None] = ContextVar("tiaojie_clock", default=None)
+
+
+def now() -> dt.datetime:
+    return _clock.get() or timezone.now()
+
 
 def today() -> dt.date:
-    return timezone.localdate()  # Asia/Shanghai (settings.TIME_ZONE)
+    return timezone.localdate(now())  # Asia/Shanghai (settings.TIME_ZONE)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime | None):
+    """Read the clock as `moment` inside the block (None: the real time)."""
+    token = _clock.set(moment)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def stage_deadline(case, *, on: dt.date | None = None) -> dt.date | None:

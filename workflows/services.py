@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
@@ -65,6 +65,33 @@ from workflows.transitions import ASSIGNED, CLERK, DIRECTOR, ROLE_LABELS, SPECS,
 
 User = get_user_model()
 TRACKED = ("status", "outcome", "organization", "mediators", "risk_level", "risk_score", "deadline")
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A past case entered from a committee's register (cases.importing) goes through the same
+    services as a live one, with three differences: each change is dated `at` (the register's
+    date, so numbering, deadlines and risk follow it), its event carries
+    {"imported": true, "source_row": n}, and nothing is sent or issued — no notification for
+    work finished long ago, no document (the signed originals are the paper file)."""
+
+    source_row: int
+    at: dt.datetime
+    original_number: str = ""  # the register's own number, kept to refuse a second import
+
+    def marker(self) -> dict:
+        marker = {"imported": True, "source_row": self.source_row}
+        if self.original_number:
+            marker["original_number"] = self.original_number
+        return marker
+
+
+def _clock(imported: Imported | None):
+    return deadlines.clock_at(imported.at) if imported else nullcontext()
+
+
+def _marker(imported: Imported | None) -> dict:
+    return imported.marker() if imported else {}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -160,13 +187,14 @@ class Change:
     data: dict = field(default_factory=dict)
     documents: list = field(default_factory=list)  # [(code, record or None)]
     from_status: str = ""
+    imported: Imported | None = None
 
 
 @contextmanager
-def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None):
+def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None, imported=None):
     """Lock, compare versions, yield a Change to fill, then write the event in the same
     transaction and schedule documents/notifications after commit."""
-    with transaction.atomic():
+    with _clock(imported), transaction.atomic():
         try:
             locked = Case.objects.select_for_update().get(pk=case.pk)
         except Case.DoesNotExist:
@@ -175,7 +203,14 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
             raise Conflict()
         before = snapshot(locked)
         old_level = locked.risk_level
-        change = Change(case=locked, actor=actor, name=name, kind=kind, from_status=locked.status)
+        change = Change(
+            case=locked,
+            actor=actor,
+            name=name,
+            kind=kind,
+            from_status=locked.status,
+            imported=imported,
+        )
         yield change
         _refresh_risk(locked)
         locked.updated_by = actor if actor is not None else locked.updated_by
@@ -197,16 +232,19 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
             from_status=change.from_status,
             to_status=locked.status,
             reason=change.reason,
-            data={"changes": _diff(before, after), **change.data},
+            data={"changes": _diff(before, after), **change.data, **_marker(imported)},
+            at=deadlines.now(),
             ip=ip,
         )
         flows.sync(locked, actor)
-        if locked.risk_level != old_level and locked.risk_level in (
-            RiskLevel.HIGH,
-            RiskLevel.CRITICAL,
+        # Nothing to notify or issue for a past case (see Imported).
+        if (
+            not imported
+            and locked.risk_level != old_level
+            and locked.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
         ):
             notify.high_risk(locked)
-        if change.documents:
+        if change.documents and not imported:
             from documents.services import documents_schedule
 
             documents_schedule(locked, change.documents, actor=actor, event=event)
@@ -267,6 +305,7 @@ def case_register(
     risk_factors: list[str] = (),
     application_kind: str = "written",
     ip=None,
+    imported: Imported | None = None,
 ) -> Case:
     if (
         organization is None
@@ -293,8 +332,8 @@ def case_register(
     if missing:
         raise PreconditionFailed(missing)
     _check_factors(risk_factors, "risk_factors")
-    now = timezone.now()
-    with transaction.atomic():
+    with _clock(imported), transaction.atomic():
+        now = deadlines.now()
         year = timezone.localdate(now).year
         case = Case(
             organization=organization,
@@ -338,14 +377,15 @@ def case_register(
             to_status=case.status,
             at=now,
             ip=ip,
-            data={"changes": _diff({}, snapshot(case)), "parties": len(built)},
+            data={"changes": _diff({}, snapshot(case)), "parties": len(built), **_marker(imported)},
         )
         flows.sync(case, actor)
-        if case.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
-            notify.high_risk(case)
-        from documents.services import documents_schedule
+        if not imported:
+            if case.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
+                notify.high_risk(case)
+            from documents.services import documents_schedule
 
-        documents_schedule(case, [("APP", None)], actor=actor, event=event)
+            documents_schedule(case, [("APP", None)], actor=actor, event=event)
     case._update_initial_state()
     return case
 
@@ -398,7 +438,9 @@ def allowed_transitions(case, user) -> list[str]:
     ]
 
 
-def case_transition(case: Case, name: str, *, actor, ip=None, **data) -> Case:
+def case_transition(
+    case: Case, name: str, *, actor, ip=None, imported: Imported | None = None, **data
+) -> Case:
     spec = SPECS.get(name)
     if spec is None:
         raise NotFound(f"没有名为“{name}”的流程操作。")
@@ -408,7 +450,9 @@ def case_transition(case: Case, name: str, *, actor, ip=None, **data) -> Case:
         inspect.signature(handler).bind(None, spec, **data)
     except TypeError as exc:
         raise InvalidInput(f"“{spec.label}”的参数有误：{exc}") from None
-    with _change(case, actor=actor, name=name, kind=CaseEvent.Kind.TRANSITION, ip=ip) as ch:
+    with _change(
+        case, actor=actor, name=name, kind=CaseEvent.Kind.TRANSITION, ip=ip, imported=imported
+    ) as ch:
         try:
             handler(ch, spec, **data)
         except TransitionNotAllowed:
@@ -439,9 +483,10 @@ def _accept(ch: Change, spec, *, mediators=()):
     _guard(spec.guard(case, mediators=users))
     case.accept()
     case.mediators.set(users)
-    case.accepted_at = timezone.now()
+    case.accepted_at = deadlines.now()
     ch.documents = [("REG", None), ("NOT", None)]
-    notify.task_assigned(case, users)
+    if not ch.imported:
+        notify.task_assigned(case, users)
 
 
 def _decline(ch: Change, spec, *, reason=""):
@@ -451,7 +496,7 @@ def _decline(ch: Change, spec, *, reason=""):
     ch.case.outcome, ch.case.closing_reason, ch.case.outcome_at = (
         Outcome.DECLINED,
         reason,
-        timezone.now(),
+        deadlines.now(),
     )
     ch.reason = reason
     ch.documents = [("DEC", None)]
@@ -498,7 +543,7 @@ def _record_agreement(
         )
     )
     case.record_agreement()
-    year = timezone.localdate().year
+    year = deadlines.today().year
     seq = next_number(case.organization, year, "agreement")
     agreement = Agreement(
         case=case,
@@ -515,7 +560,7 @@ def _record_agreement(
         performance_method=performance_method or "当事人自行履行",
         performance_deadline=deadline,
         amount=_to_decimal(amount, "amount"),
-        effective_on=_date(effective_on, "effective_on") or timezone.localdate(),
+        effective_on=_date(effective_on, "effective_on") or deadlines.today(),
         parties_signed=sig[0],
         mediator_signed=sig[1],
         seal_affixed=sig[2],
@@ -525,7 +570,7 @@ def _record_agreement(
     case.outcome = (
         Outcome.AGREEMENT_WRITTEN if kind == AgreementKind.WRITTEN else Outcome.AGREEMENT_ORAL
     )
-    case.outcome_at = timezone.now()
+    case.outcome_at = deadlines.now()
     ch.data["agreement"] = {"id": agreement.pk, "number": agreement.number}
     ch.documents = [("AGR" if kind == AgreementKind.WRITTEN else "ORA", agreement)]
 
@@ -537,7 +582,7 @@ def _record_failure(ch: Change, spec, *, reason=""):
     ch.case.outcome, ch.case.closing_reason, ch.case.outcome_at = (
         Outcome.FAILED,
         reason,
-        timezone.now(),
+        deadlines.now(),
     )
     ch.reason = reason
     ch.documents = [("TRM", None)]
@@ -552,7 +597,7 @@ def _withdraw(ch: Change, spec, *, party="", reason=""):
         reason,
         str(party),
     )
-    ch.case.outcome_at = timezone.now()
+    ch.case.outcome_at = deadlines.now()
     ch.reason = reason
     ch.data["party"] = str(party)
     ch.documents = [("TRM", None)]
@@ -604,8 +649,8 @@ def _approve_closure(ch: Change, spec, *, summary_of_work=""):
         case.approve_closure_to_follow_up()
     else:
         case.approve_closure_to_archive()
-        case.archived_at = timezone.now()
-    case.closed_at = timezone.now()
+        case.archived_at = deadlines.now()
+    case.closed_at = deadlines.now()
     ch.documents = [("CLS", None)] + ([] if follow_up else [("DOS", None)])
 
 
@@ -621,9 +666,10 @@ def _reopen(ch: Change, spec, *, reason=""):
 
 def _archive(ch: Change, spec):
     _state_check(ch, "archive", spec.label)
-    _guard(spec.guard(ch.case))
+    # An imported case has no documents to be complete (see Imported); the rest of the guard holds.
+    _guard(spec.guard(ch.case, documents=not ch.imported))
     ch.case.archive()
-    ch.case.archived_at = timezone.now()
+    ch.case.archived_at = deadlines.now()
     ch.documents = [("DOS", None)]
 
 
@@ -689,12 +735,12 @@ def allowed_actions(case, user) -> list[str]:
     ]
 
 
-def _action(case, *, actor, name: str, ip=None):
+def _action(case, *, actor, name: str, ip=None, imported=None):
     rule = ACTIONS[name]
     _check_role(actor, case, rule.roles, rule.label)
     if rule.states is not None and case.status not in rule.states:
         raise InvalidState(f"案件当前状态为“{case.get_status_display()}”，不能办理“{rule.label}”。")
-    return _change(case, actor=actor, name=name, ip=ip)
+    return _change(case, actor=actor, name=name, ip=ip, imported=imported)
 
 
 def case_reassign(case: Case, *, actor, mediators, reason: str = "", ip=None) -> Case:
@@ -787,7 +833,7 @@ def case_report_risk(case: Case, *, actor, reported_to: str, reason: str = "", i
             raise PreconditionFailed(["仅重大风险案件需要报告"])
         if not reported_to.strip():
             raise PreconditionFailed(["报告对象（公安机关或综治中心）"])
-        ch.case.risk_reported_at = timezone.now()
+        ch.case.risk_reported_at = deadlines.now()
         ch.reason = reason
         ch.data["reported_to"] = reported_to
     return case
@@ -839,11 +885,13 @@ _RECORDS = {  # kind → (model, document code); who and when: ACTIONS["<kind>_a
 }
 
 
-def record_add(case: Case, kind: str, *, actor, ip=None, **fields):
+def record_add(
+    case: Case, kind: str, *, actor, ip=None, imported: Imported | None = None, **fields
+):
     """Investigation, session and follow-up records: assigned mediator only; each issues its
     document (INV, MED, FUV) after commit."""
     model, code = _RECORDS[kind]
-    with _action(case, actor=actor, name=f"{kind}_add", ip=ip) as ch:
+    with _action(case, actor=actor, name=f"{kind}_add", ip=ip, imported=imported) as ch:
         if kind == "session" and "mediator_names" not in fields:
             fields["mediator_names"] = [display_name(u) for u in ch.case.mediators.all()]
         if kind == "investigation" and "interviewers" not in fields:
@@ -915,6 +963,7 @@ def case_mark_overdue(case: Case) -> bool:
 
 
 __all__ = [
+    "Imported",
     "case_register",
     "case_transition",
     "allowed_transitions",

@@ -305,3 +305,18 @@ def test_events_list(register, walk, clerk, supervisor, mediator):
     assert accept["actor"] == {"id": clerk.pk, "username": "clerk", "name": "赵登记"}
     assert accept["data"]["changes"]["mediators"] == [[], [mediator.pk]]
     assert "ip" not in accept
+
+
+def test_list_count_follows_every_change(clerk, register, world):
+    """The count is cached per query and latest event (api.pagination): a new case, or a
+    transition that takes a case out of a filter, shows at once."""
+    client = api(clerk)
+    assert client.get(url("cases")).json()["count"] == 0
+    case = register()
+    assert client.get(url("cases")).json()["count"] == 1
+    assert client.get(url("cases"), {"status": "intake"}).json()["count"] == 1
+    from workflows.services import case_transition
+
+    case_transition(case, "decline", actor=clerk, reason="不属于受理范围")
+    assert client.get(url("cases"), {"status": "intake"}).json()["count"] == 0
+    assert client.get(url("cases")).json()["count"] == 1

@@ -1,5 +1,7 @@
 """/me/, /regions/, /organizations/, /dispute-types/, /organizations/{id}/members/."""
 
+import pytest
+
 from cases.choices import DISPUTE_TYPES_V1
 from tests.api import api, error, url
 
@@ -98,3 +100,31 @@ def test_members_bad_role_is_400(clerk, world):
 def test_members_outsider_404(outsider, world):
     error(api(outsider).get(url("organization-members", world["east"].pk)), 404, "not_found")
     error(api(outsider).get(url("organization-members", 999999)), 404, "not_found")
+
+
+# --- pagination (the same rule on every list) --------------------------------------------
+@pytest.mark.parametrize("name", ["regions", "organizations", "dispute-types", "cases"])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"page_size": "abc"}, "page_size"),
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "101"}, "page_size"),
+        ({"page": "0"}, "page"),
+        ({"page": "²"}, "page"),
+        ({"page": "last"}, "page"),
+    ],
+)
+def test_bad_page_or_page_size_is_400(clerk, name, query, field):
+    err = error(api(clerk).get(url(name), query), 400, "invalid")
+    assert field in err["fields"]
+
+
+@pytest.mark.parametrize("name", ["regions", "organizations", "dispute-types", "cases"])
+def test_page_past_the_end_is_404(clerk, name):
+    error(api(clerk).get(url(name), {"page": "999"}), 404, "not_found")
+
+
+def test_page_size_is_honoured(clerk):
+    body = api(clerk).get(url("dispute-types"), {"page_size": "5"}).json()
+    assert len(body["results"]) == 5 and body["count"] == 17 and "page_size=5" in body["next"]

@@ -348,3 +348,39 @@ def test_follow_up(register, walk, mediator, mediator2):
     assert response.status_code == 201
     assert response.json()["visitor"] == "孙调解"
     assert response.json()["documents"][0]["code"] == "FUV"
+
+
+# --- found while fuzzing (tests/api/test_fuzz.py) -----------------------------------------
+@pytest.mark.parametrize("header", ['"²"', '"1"2"', "W/", '"1234567890"'])
+def test_if_match_must_be_ascii_digits(register, clerk, mediator, header):
+    # "²".isdigit() is true and int("²") is not: this was a 500.
+    response = _post(
+        clerk, register(), "accept", {"mediators": [mediator.pk]}, HTTP_IF_MATCH=header
+    )
+    error(response, 400, "invalid")
+
+
+def test_if_match_weak_form_is_accepted(register, clerk, mediator):
+    case = register()
+    response = _post(
+        clerk, case, "accept", {"mediators": [mediator.pk]}, HTTP_IF_MATCH=f'W/"{case.version}"'
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00",
+        "0001-01-01T04:00:00+08:00",
+        "1899-12-31T12:00:00+08:00",
+        "2101-01-01T00:00:00+08:00",
+    ],
+)
+def test_record_time_out_of_range_is_400(register, walk, clerk, mediator, moment):
+    # A naive time in year 1 overflowed converting to UTC: this was a 500.
+    case = walk(register(), "investigation")
+    body = _investigation() | {"conducted_at": moment}
+    response = api(mediator).post(url("case-investigations", case.pk), body, format="json")
+    err = error(response, 400, "invalid")
+    assert "conducted_at" in err["fields"]

@@ -97,6 +97,9 @@ def test_defaults_this_year_to_today(cohort, today, supervisor):
         ({"to": "soon"}, "to"),
         ({"from": "2026-03-01", "to": "2026-02-01"}, "to"),
         ({"region": "abc"}, "region"),
+        ({"to": ""}, "to"),
+        ({"from": " "}, "from"),
+        ({"region": ""}, "region"),
     ],
 )
 def test_bad_input_400(cohort, today, supervisor, params, field):
