@@ -17,6 +17,21 @@ from workflows.models import MediationProcess
 pytestmark = pytest.mark.django_db
 
 
+def _visit(case, mediator, performance: str) -> None:
+    from django.utils import timezone
+
+    s.record_add(
+        case,
+        "follow_up",
+        actor=mediator,
+        visited_at=timezone.now(),
+        method="visit",
+        visitee="甲",
+        performance=performance,
+        satisfaction="satisfied" if performance == "performed" else "unsatisfied",
+    )
+
+
 def _open(case) -> str | None:
     task = flows.open_task(case)
     return task.flow_task.name if task else None
@@ -51,19 +66,9 @@ def test_walked_case_is_at_the_right_task(register, walk, stage, node):
 
 
 def test_first_visit_moves_follow_up_to_archive(register, walk, mediator):
-    from django.utils import timezone
 
     case = walk(register(), "follow_up")
-    s.record_add(
-        case,
-        "follow_up",
-        actor=mediator,
-        visited_at=timezone.now(),
-        method="phone",
-        visitee="甲",
-        performance="performed",
-        satisfaction="satisfied",
-    )
+    _visit(case, mediator, "performed")
     assert _open(case) == "archive"
 
 
@@ -101,19 +106,9 @@ def test_decline_then_approval_ends_the_process(register, clerk, director):
 
 
 def test_reopen_goes_back_to_mediation(register, walk, director, mediator):
-    from django.utils import timezone
 
     case = walk(register(), "follow_up")
-    s.record_add(
-        case,
-        "follow_up",
-        actor=mediator,
-        visited_at=timezone.now(),
-        method="visit",
-        visitee="甲",
-        performance="not_performed",
-        satisfaction="unsatisfied",
-    )
+    _visit(case, mediator, "not_performed")
     assert _open(case) == "archive"
     s.case_transition(case, "reopen", actor=director, reason="未按期履行")
     assert _open(case) == "mediate"
