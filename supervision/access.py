@@ -97,9 +97,7 @@ def parse_date(
     return value
 
 
-def selection(
-    user, params, *, today: dt.date | None = None, blank_ok: bool = True
-) -> Selection:
+def selection(user, params, *, today: dt.date | None = None, blank_ok: bool = True) -> Selection:
     """(region, from, to) from query parameters. Defaults: the user's home region, 1 January
     of this year to today (a web form's blank field means the default; the API, whose schema
     says "date", refuses a blank value with `blank_ok=False`). Raises PermissionDenied (403), InvalidInput (400, with `fields`) or
