@@ -153,6 +153,8 @@ def sync(case, actor=None) -> None:
         return
     if task is not None:
         _execute(task, actor)
+        if wanted != "end":
+            _announce(case, wanted, actor)
     elif wanted != "end":  # lost its task (e.g. cancelled by hand): the check reports it
         return
     process.refresh_from_db()
@@ -160,6 +162,21 @@ def sync(case, actor=None) -> None:
         process.status = PROCESS.DONE
         process.finished = timezone.now()
         process.save(update_fields=["status", "finished"])
+
+
+def _announce(case, node: str, actor) -> None:
+    """Tell the people who now have a task on the case (not the one who just acted). The
+    mediators' first task is announced by `accept` itself ("您被指派为承办调解员")."""
+    from workflows import notify
+
+    if node == "investigate":
+        return
+    roles = NODE_ROLES[node]
+    users = list(case.mediators.all()) if ASSIGNED in roles else []
+    org_roles = tuple(r for r in roles if r != ASSIGNED)
+    if org_roles:
+        users += list(notify.committee(case, org_roles))
+    notify.task_opened(case, node, [u for u in users if u != actor])
 
 
 def tasks_for(user):

@@ -50,6 +50,24 @@ def task_assigned(case, users) -> None:
 
 
 @in_official_language
+def task_opened(case, node: str, users) -> None:
+    from workflows.flows import NODE_TITLES
+
+    title = str(NODE_TITLES[node])
+    _send(users, case, Notification.Kind.TASK_ASSIGNED, f"{case.number}：新的待办任务“{title}”")
+
+
+@in_official_language
+def escalated(case, from_name: str) -> None:
+    _send(
+        committee(case),
+        case,
+        Notification.Kind.TASK_ASSIGNED,
+        f"{case.number}：{from_name}已将本案上报至本调委会，请受理办理",
+    )
+
+
+@in_official_language
 def high_risk(case) -> None:
     label = case.get_risk_level_display()
     _send(

@@ -773,8 +773,10 @@ def case_escalate(case: Case, *, actor, organization: Organization, reason: str,
             (["上报的理由"] if not reason.strip() else [])
             + (["须上报至其他调委会"] if organization.pk == ch.case.organization_id else [])
         )
+        from_name = ch.case.organization.name
         ch.case.organization = organization
         ch.case.mediators.clear()
+        notify.escalated(ch.case, from_name)
         ch.reason = reason
         ch.data["to_organization"] = organization.name
     return case

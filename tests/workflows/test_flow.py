@@ -164,3 +164,25 @@ class TestConsistencyCheck:
         assert flows.check() == [(case.pk, "没有流程实例")]
         call_command("flow_check", "--repair")
         assert flows.check() == [] and _open(case) == "intake"
+
+
+class TestTaskNotifications:
+    def test_the_next_people_hear_of_their_task(self, register, walk, clerk, director, mediator):
+        from workflows.models import Notification
+
+        case = walk(register(), "closure")
+        assert Notification.objects.filter(
+            user=director, case=case, message__contains="结案审批"
+        ).exists()
+        assert not Notification.objects.filter(user=mediator, message__contains="结案审批").exists()
+        s.case_transition(case, "approve_closure", actor=director)
+        assert Notification.objects.filter(user=mediator, message__contains="“回访”").exists()
+        assert not Notification.objects.filter(user=director, message__contains="“回访”").exists()
+
+    def test_escalation_tells_the_other_committee(self, register, clerk, world, outsider):
+        from workflows.models import Notification
+
+        case = register()
+        s.case_escalate(case, actor=clerk, organization=world["west"], reason="涉及两村")
+        note = Notification.objects.get(user=outsider, case=case)
+        assert "上报至本调委会" in note.message and "东村人民调解委员会" in note.message
