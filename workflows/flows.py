@@ -137,10 +137,11 @@ def _execute(task, actor) -> None:
     activation.execute()
 
 
-def sync(case, actor=None) -> None:
+def sync(case, actor=None, *, announce: bool = True) -> None:
     """Bring the flow in line with the case, inside the caller's transaction: start the
     process for a new case; when the case has left the stage of its open task, execute that
-    task so the route creates the next one; never touch the case."""
+    task so the route creates the next one and tell its people (not for imported past
+    cases: `announce=False`); never touch the case."""
     process = MediationProcess.objects.filter(case=case).first()
     if process is None:
         MediationFlow.start.run(case=case)
@@ -153,7 +154,7 @@ def sync(case, actor=None) -> None:
         return
     if task is not None:
         _execute(task, actor)
-        if wanted != "end":
+        if announce and wanted != "end":
             _announce(case, wanted, actor)
     elif wanted != "end":  # lost its task (e.g. cancelled by hand): the check reports it
         return

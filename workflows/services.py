@@ -236,7 +236,7 @@ def _change(case: Case, *, actor, name: str, kind=CaseEvent.Kind.ACTION, ip=None
             at=deadlines.now(),
             ip=ip,
         )
-        flows.sync(locked, actor)
+        flows.sync(locked, actor, announce=not imported)
         # Nothing to notify or issue for a past case (see Imported).
         if (
             not imported
@@ -379,7 +379,7 @@ def case_register(
             ip=ip,
             data={"changes": _diff({}, snapshot(case)), "parties": len(built), **_marker(imported)},
         )
-        flows.sync(case, actor)
+        flows.sync(case, actor, announce=not imported)
         if not imported:
             if case.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL):
                 notify.high_risk(case)
