@@ -20,6 +20,7 @@ class Action:
     form: type
     run: Callable  # (case, actor, ip, cleaned_data) -> object
     primary: bool = False
+    shown: Callable = lambda case: True  # offered only when it can apply (the guard still rules)
 
 
 def _transition(name):
@@ -144,6 +145,8 @@ ACTIONS: dict[str, Action] = {
             _("报告重大风险（公安/综治中心）"),
             forms.ReportRiskForm,
             lambda case, actor, ip, d: services.case_report_risk(case, actor=actor, ip=ip, **d),
+            primary=True,
+            shown=lambda case: case.risk_level == "critical" and case.risk_reported_at is None,
         ),
     ]
 }
@@ -154,4 +157,4 @@ def available(case, user) -> list[Action]:
     allowed = set(services.allowed_transitions(case, user)) | set(
         services.allowed_actions(case, user)
     )
-    return [a for name, a in ACTIONS.items() if name in allowed]
+    return [a for name, a in ACTIONS.items() if name in allowed and a.shown(case)]

@@ -249,12 +249,12 @@ def case_act(request, pk: int, name: str):
     action = actions.ACTIONS.get(name)
     if action is None:
         raise Http404
-    if action not in actions.available(case, request.user):
-        allowed = services.effective_roles(request.user, case)
-        if not allowed or name not in {a.name for a in actions.available(case, request.user)}:
-            raise DjangoPermissionDenied(
-                _("您不能对本案办理“%(action)s”（角色或案件状态不符）。") % {"action": action.label}
-            )
+    # Opening the form needs the action to be available now; a submitted form goes to the
+    # service, which decides (so a form made stale by someone else says why, not just 403).
+    if request.method != "POST" and action not in actions.available(case, request.user):
+        raise DjangoPermissionDenied(
+            _("您不能对本案办理“%(action)s”（角色或案件状态不符）。") % {"action": action.label}
+        )
     form = action.form(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
         posted = request.POST.get("version", "")

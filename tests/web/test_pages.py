@@ -497,3 +497,43 @@ class TestEveryActionPage:
         assert r.status_code == 200 and "尚不能办理" in r.content.decode()
         r = _act(as_user(mediator), case, "extend_deadline", {"days": "99", "consent": "on"})
         assert "errorlist" in r.content.decode()
+
+
+class TestStaleForms:
+    def test_form_submitted_after_someone_else_acted_explains(
+        self, as_user, register, clerk, director, mediator
+    ):
+        case = register()
+        stale = case.version
+        from workflows import services
+
+        services.case_transition(case, "accept", actor=director, mediators=[mediator.pk])
+        r = as_user(clerk).post(
+            reverse("cases:act", args=[case.pk, "accept"]),
+            {"version": stale, "mediators": [mediator.pk]},
+        )
+        assert r.status_code == 200
+        assert "案件已被他人修改" in r.content.decode()
+
+    def test_wrong_role_post_is_403(self, as_user, register, mediator):
+        case = register()
+        r = as_user(mediator).post(
+            reverse("cases:act", args=[case.pk, "decline"]),
+            {"version": case.version, "reason": "x"},
+        )
+        assert r.status_code == 403
+        case.refresh_from_db()
+        assert case.status == "intake"
+
+    def test_report_risk_only_offered_for_unreported_critical_cases(self, as_user, register, clerk):
+        low = register()
+        critical = register(risk_factors=["violence_threat", "self_harm_threat"])
+        c = as_user(clerk)
+        assert (
+            'data-action="report_risk"'
+            not in c.get(reverse("cases:detail", args=[low.pk])).content.decode()
+        )
+        assert (
+            'data-action="report_risk"'
+            in c.get(reverse("cases:detail", args=[critical.pk])).content.decode()
+        )
