@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import actions, scope, selectors
-from cases.choices import Role
+from cases.choices import RiskFactor, Role
 from cases.forms import CaseFilterForm, PartyFormSet, RegisterForm
 from cases.models import Case, Organization, display_name
 from cases.validators import mask
@@ -156,6 +156,15 @@ def case_detail(request, pk: int):
         "parties": parties,
         "personal": personal,
         "mediators": [display_name(u) for u in case.mediators.all()],
+        "risk_reasons": [
+            {
+                **r,
+                "label": RiskFactor(r["factor"]).label
+                if r.get("factor") in RiskFactor.values
+                else r.get("label"),
+            }
+            for r in case.risk_reasons
+        ],
         "deadline_state": deadlines.deadline_state(case),
         "actions": actions.available(case, user),
         "events": [

@@ -537,3 +537,14 @@ class TestStaleForms:
             'data-action="report_risk"'
             in c.get(reverse("cases:detail", args=[critical.pk])).content.decode()
         )
+
+
+def test_case_page_explains_the_risk(client, register, clerk):
+    case = register(risk_factors=["violence_threat"], amount_involved="150000")
+    client.force_login(clerk)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "有暴力威胁（民转刑风险）" in page and "涉及金额10万元以上" in page
+    assert f'data-risk="{case.risk_level}"' in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Threats of violence" in page
