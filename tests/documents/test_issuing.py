@@ -98,6 +98,16 @@ def test_new_version_supersedes_the_old(
     cls = Document.objects.filter(case=case, code="CLS").order_by("version")
     assert [(d.version, d.status) for d in cls] == [(1, "superseded"), (2, "issued")]
     assert cls[0].superseded_by == cls[1]
+    # a new version keeps its predecessor's number
+    year, seq = case.year, f"{case.seq:04d}"
+    assert {d.number for d in cls} == {f"（{year}）东村调委结字第{seq}号"}
+    med = Document.objects.filter(case=case, code="MED").order_by("pk")
+    assert [d.number for d in med] == [
+        f"（{year}）东村调委调记字第{seq}-1号",
+        f"（{year}）东村调委调记字第{seq}-2号",
+    ]
+    trm = Document.objects.get(case=case, code="TRM")
+    assert trm.number == f"（{year}）东村调委终字第{seq}号"
     assert cls[0].file and cls[0].sha256  # the old one stays downloadable
 
 

@@ -85,49 +85,6 @@ def test_issued_documents_are_numbered_per_case(
 
 
 @pytest.mark.django_db
-def test_a_new_version_keeps_its_number(
-    register, walk, world, director, mediator, django_capture_on_commit_callbacks
-):
-    from workflows import services as s
-
-    with django_capture_on_commit_callbacks(execute=True):
-        case = walk(register(), "follow_up")
-        s.record_add(
-            case,
-            "follow_up",
-            actor=mediator,
-            visited_at=timezone.now(),
-            method="visit",
-            visitee="当事人app1",
-            performance="not_performed",
-            satisfaction="unsatisfied",
-        )
-        s.case_transition(case, "reopen", actor=director, reason="未履行")
-        s.record_add(
-            case,
-            "session",
-            actor=mediator,
-            held_at=timezone.now(),
-            place="调解室",
-            attendees="双方",
-            content="再次调解",
-        )
-        s.case_transition(case, "record_failure", actor=mediator, reason="仍未达成")
-        s.case_transition(case, "approve_closure", actor=director)
-    year, seq = case.year, f"{case.seq:04d}"
-    cls = list(Document.objects.filter(case=case, code="CLS").order_by("version"))
-    assert [d.version for d in cls] == [1, 2]
-    assert {d.number for d in cls} == {f"（{year}）东村调委结字第{seq}号"}
-    med = Document.objects.filter(case=case, code="MED").order_by("pk")
-    assert [d.number for d in med] == [
-        f"（{year}）东村调委调记字第{seq}-1号",
-        f"（{year}）东村调委调记字第{seq}-2号",
-    ]
-    trm = Document.objects.get(case=case, code="TRM")
-    assert trm.number == f"（{year}）东村调委终字第{seq}号"
-
-
-@pytest.mark.django_db
 def test_an_escalated_case_keeps_numbering_its_documents_as_registered(
     register, world, clerk, supervisor, django_capture_on_commit_callbacks
 ):
