@@ -1,6 +1,10 @@
+"""Home page and the case pages (SPEC §8). Every change goes through workflows.services;
+these views parse input, call it, and turn its domain errors into messages."""
+
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -12,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import actions, scope, selectors
-from cases.choices import RiskFactor, Role
+from cases.choices import Outcome, RiskFactor, RiskLevel, Role, Status
 from cases.forms import CaseFilterForm, PartyFormSet, RegisterForm
 from cases.models import Case, Organization, display_name
 from cases.validators import mask
@@ -198,16 +202,10 @@ def case_detail(request, pk: int):
 
 
 def _status_label(value: str) -> str:
-    from cases.choices import Status
-
     return Status(value).label if value in Status.values else value
 
 
 def _describe_state(state: dict) -> dict:
-    from django.contrib.auth import get_user_model
-
-    from cases.choices import Outcome, RiskLevel, Status
-
     users = get_user_model().objects.filter(pk__in=state.get("mediators") or [])
     org = Organization.objects.filter(pk=state.get("organization")).first()
     return {
@@ -236,7 +234,6 @@ def case_register(request):
         raise DjangoPermissionDenied(_("只有登记员或调委会主任可以登记案件。"))
     if request.method == "POST" and form.is_valid() & parties.is_valid():
         data = dict(form.cleaned_data)
-        data["dispute_type"] = data["dispute_type"]
         data["parties"] = [
             {k: v for k, v in f.cleaned_data.items() if v not in ("", None)}
             for f in parties.forms
