@@ -548,3 +548,22 @@ def test_case_page_explains_the_risk(client, register, clerk):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "Threats of violence" in page
+
+
+def test_task_list_orders_by_deadline_with_constant_queries(client, register, clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(clerk)
+    first = register()
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("workflows:tasks"))
+    cases = [register() for _ in range(5)]
+    Case.objects.filter(pk=cases[-1].pk).update(
+        deadline=timezone.localdate() - dt.timedelta(days=2)
+    )
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(reverse("workflows:tasks")).content.decode()
+    assert len(many) == len(few)
+    assert body.index(cases[-1].number) < body.index(first.number)
+    assert 'data-deadline="overdue"' in body
