@@ -33,6 +33,8 @@ test-browser:
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 format: bootstrap
 	$(VENV)/bin/ruff check --fix .

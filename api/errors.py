@@ -14,7 +14,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from workflows.errors import DomainError
+from core.errors import DomainError
 
 CODES = {
     400: "invalid",

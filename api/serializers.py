@@ -24,7 +24,7 @@ from cases.models import (
 )
 from cases.validators import mask, validate_id_number, validate_phone
 from documents.models import Document
-from workflows import deadlines, services
+from workflows import deadlines, selectors
 from workflows.models import CaseEvent
 from workflows.services import PARTY_FIELDS
 
@@ -348,7 +348,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_transitions(self, case):
-        return services.allowed_transitions(case, self._user())
+        return selectors.allowed_transitions(case, self._user())
 
     @extend_schema_field(AgreementSerializer(allow_null=True))
     def get_agreement(self, case):

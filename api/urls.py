@@ -37,7 +37,7 @@ v1 = [
     path("cases/<int:pk>/events/", views.CaseEvents.as_view(), name="case-events"),
     path("documents/<int:pk>/pdf/", views.DocumentPdf.as_view(), name="document-pdf"),
     path("verify/<str:token>/", views.Verify.as_view(), name="verify"),
-    path("stats/", include("supervision.api")),
+    path("stats/", include("api.stats")),
 ]
 
 urlpatterns = [

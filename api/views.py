@@ -23,12 +23,12 @@ from api import serializers as s
 from api.errors import errors
 from api.pagination import Pagination
 from api.throttling import TokenIPThrottle, TokenUsernameThrottle
-from cases import scope, selectors
+from cases import scope
 from cases.models import DisputeType, Membership, Region
+from core.errors import InvalidInput
 from documents import access
 from documents.models import Document
-from workflows import services
-from workflows.errors import InvalidInput
+from workflows import selectors, services
 
 
 def client_ip(request) -> str | None:

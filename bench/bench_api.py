@@ -140,8 +140,8 @@ def _data(big: int, small: int, regenerate: bool) -> tuple:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from cases import demo
     from cases.models import Case, Organization
+    from demo import seed as demo
 
     demo.seed_reference()
     users = {u.username: u for u in get_user_model().objects.all()}

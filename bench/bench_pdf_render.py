@@ -81,7 +81,7 @@ def _migrate_and_seed():
     # Demo users are created here; a fast hasher keeps that out of the timings' way.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("migrate", verbosity=0, interactive=False)
-    from cases import demo
+    from demo import seed as demo
 
     demo.seed_reference()
 

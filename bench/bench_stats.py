@@ -86,8 +86,8 @@ def _geography() -> dict:
     """The demo city with eight more counties (a city has about ten), each county with eight
     townships of six villages, one committee per village: 青山县 holds about a tenth of the
     cases, as one county of a city does."""
-    from cases import demo
     from cases.models import DisputeType, Organization, Region
+    from demo import seed as demo
 
     demo.seed_reference()
     city = Region.objects.get(level="city", name="青山市")

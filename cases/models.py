@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases import choices
-from cases.validators import validate_id_number, validate_phone
+from cases.validators import certificate_problem, validate_id_number, validate_phone
 
 
 class Region(models.Model):
@@ -90,8 +90,6 @@ class Organization(models.Model):
         # failing every document issued afterwards (see documents/signing.py).
         if not self.signing_certificate:
             return
-        from documents.signing import certificate_problem
-
         upload = self.signing_certificate
         if upload._committed:
             with upload.storage.open(upload.name, "rb") as handle:

@@ -1,86 +1,162 @@
-"""Who sees which case (SPEC §1). Every list, detail, count, export and dashboard uses
-`case_scope_q`; a case outside it does not exist for the user (404, never 403)."""
+"""Who sees which case (SPEC §1), and the one role vocabulary.
+
+Visibility: every list, detail, count, export and dashboard uses `case_scope_q`; a case outside
+it does not exist for the user (404, never 403).
+
+Roles: a membership holds one of `Role` (clerk, mediator, director, supervisor, admin). On a
+given case a user acts in the roles `effective_roles` gives — the membership roles that apply
+to the case, widened by `IMPLIES` (a director may do all a clerk may), plus `ASSIGNED` where
+the user is one of the case's mediators. The transition table, the audited-action table, the
+task list and the documents' rules all name roles in this vocabulary.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
 from cases.choices import ORG_ROLES, Role
+from core.errors import NotFound, PermissionDenied
+from core.i18n import official
+
+if TYPE_CHECKING:
+    from cases.models import Case, Membership
+
+# Whoever asks: a user, the anonymous visitor, or None for the system (commands, the sweep).
+Viewer: TypeAlias = User | AnonymousUser | None
+
+ASSIGNED = "assigned_mediator"  # a mediator (or director) assigned to the case
+# What holding a role lets one do besides: a director acts as a clerk too.
+IMPLIES: dict[str, frozenset[str]] = {Role.DIRECTOR: frozenset({Role.DIRECTOR, Role.CLERK})}
 
 
-def memberships(user) -> list:
-    if not getattr(user, "is_authenticated", False):
+def acting_roles(role: str) -> frozenset[str]:
+    return IMPLIES.get(role, frozenset({role}))
+
+
+def role_label(role: str) -> str:
+    """The Chinese name of a role, for messages that are Chinese by design."""
+    with official():
+        return "承办调解员" if role == ASSIGNED else str(Role(role).label)
+
+
+def memberships(user: Viewer) -> list[Membership]:
+    """The user's memberships, read once per user object (a request's user lives one request)."""
+    if not isinstance(user, User) or not user.is_authenticated or user.pk is None:
         return []
-    cache = getattr(user, "_tiaojie_memberships", None)
+    cache: list[Membership] | None = getattr(user, "_tiaojie_memberships", None)
     if cache is None:
         cache = list(user.memberships.select_related("organization", "region"))
-        user._tiaojie_memberships = cache
+        setattr(user, "_tiaojie_memberships", cache)  # noqa: B010 - not a declared field
     return cache
 
 
-def is_admin(user) -> bool:
+def is_admin(user: Viewer) -> bool:
     return bool(getattr(user, "is_superuser", False)) or any(
         m.role == Role.ADMIN for m in memberships(user)
     )
 
 
-def case_scope_q(user) -> Q:
-    if not getattr(user, "is_authenticated", False):
-        return Q(pk__in=[])
+def case_scope_q(user: Viewer) -> Q:
     if is_admin(user):
         return Q()
+    if not isinstance(user, User) or not user.is_authenticated:
+        return Q(pk__in=[])
     parts = []
     for m in memberships(user):
         if m.role in ORG_ROLES:
             parts.append(Q(organization_id=m.organization_id))
-        elif m.role == Role.SUPERVISOR:
+        elif m.role == Role.SUPERVISOR and m.region is not None:
             parts.append(Q(region_path__startswith=m.region.path))
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
-def roles_for_case(user, case) -> set[str]:
-    """The roles `user` holds that apply to `case` (assigned-mediator is checked separately)."""
+def roles_for_case(user: Viewer, case: Case) -> set[str]:
+    """The membership roles `user` holds that apply to `case` (see `effective_roles`)."""
     if is_admin(user):
         return {Role.ADMIN}
     roles = set()
     for m in memberships(user):
         if m.role in ORG_ROLES and m.organization_id == case.organization_id:
             roles.add(m.role)
-        elif m.role == Role.SUPERVISOR and case.region_path.startswith(m.region.path):
+        elif (
+            m.role == Role.SUPERVISOR
+            and m.region is not None
+            and case.region_path.startswith(m.region.path)
+        ):
             roles.add(Role.SUPERVISOR)
     return roles
 
 
-def sees_personal_data(user, case) -> bool:
+def effective_roles(user: Viewer, case: Case) -> set[str]:
+    """The roles in which `user` may act on `case`: those that apply, widened by `IMPLIES`,
+    and `ASSIGNED` for the case's mediators (a director may be assigned too)."""
+    held = roles_for_case(user, case)
+    result: set[str] = set().union(*(acting_roles(r) for r in held))
+    if (
+        isinstance(user, User)
+        and held & {Role.MEDIATOR, Role.DIRECTOR}
+        and case.mediators.filter(pk=user.pk).exists()
+    ):
+        result.add(ASSIGNED)
+    return result
+
+
+def organizations_by_role(user: Viewer) -> dict[str, set[int]]:
+    """For each role the user may act in on a committee's cases, the committees (ids) —
+    `IMPLIES` applied, as in `effective_roles`; for queries over many cases."""
+    result: dict[str, set[int]] = {}
+    for m in memberships(user):
+        if m.role in ORG_ROLES and m.organization_id is not None:
+            for role in acting_roles(m.role):
+                result.setdefault(role, set()).add(m.organization_id)
+    return result
+
+
+def check_role(user: Viewer, case: Case, allowed: Iterable[str], label: str) -> None:
+    """NotFound outside the case's scope; PermissionDenied unless the user acts on the case
+    in one of `allowed` (named in the message)."""
+    allowed = set(allowed)
+    if not roles_for_case(user, case):
+        raise NotFound("案件不存在。")
+    if not effective_roles(user, case) & allowed:
+        who = "、".join(role_label(r) for r in sorted(allowed))
+        raise PermissionDenied(f"“{label}”只能由{who}办理。")
+
+
+def sees_personal_data(user: Viewer, case: Case) -> bool:
     """Committee members and admins see ID numbers and phones in full; supervisors masked."""
     return bool(roles_for_case(user, case) & (ORG_ROLES | {Role.ADMIN}))
 
 
-def visible_regions_q(user) -> Q:
+def visible_regions_q(user: Viewer) -> Q:
     if is_admin(user):
         return Q()
     parts = []
     for m in memberships(user):
-        if m.role == Role.SUPERVISOR:
+        if m.role == Role.SUPERVISOR and m.region is not None:
             parts.append(Q(path__startswith=m.region.path))
-        elif m.role in ORG_ROLES:  # the committee's village and the grids below it
+        elif m.role in ORG_ROLES and m.organization is not None:
+            # the committee's village and the grids below it
             parts.append(Q(path__startswith=m.organization.region.path))
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
-def personal_data_q(user) -> Q:
+def personal_data_q(user: Viewer) -> Q:
     """Cases whose parties' phone and ID numbers the user sees in full — the query form of
-    `scope.sees_personal_data` (committee members of the case's organization, admins)."""
+    `sees_personal_data` (committee members of the case's organization, admins)."""
     if is_admin(user):
         return Q()
     orgs = [m.organization_id for m in memberships(user) if m.role in ORG_ROLES]
     return Q(organization_id__in=orgs) if orgs else Q(pk__in=[])
 
 
-def organizations_q(user) -> Q:
+def organizations_q(user: Viewer) -> Q:
     """Committees the user belongs to, or that sit in a region the user supervises."""
     if is_admin(user):
         return Q()
@@ -88,6 +164,6 @@ def organizations_q(user) -> Q:
     for m in memberships(user):
         if m.role in ORG_ROLES:
             parts.append(Q(pk=m.organization_id))
-        elif m.role == Role.SUPERVISOR:
+        elif m.role == Role.SUPERVISOR and m.region is not None:
             parts.append(Q(region__path__startswith=m.region.path))
     return reduce(or_, parts) if parts else Q(pk__in=[])

@@ -1,5 +1,10 @@
+import functools
 import re
+from datetime import UTC, datetime
+from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -38,3 +43,28 @@ def mask(value: str, keep: int = 4) -> str:
     if len(value) <= keep:
         return "*" * len(value)
     return "*" * (len(value) - keep) + value[-keep:]
+
+
+def certificate_problem(data: bytes, passphrase: str) -> str | None:
+    """Why this PKCS#12 file cannot sign documents (in Chinese, for the committee's admin form),
+    or None if it can. Signing itself is documents/signing.py (the only pyHanko import)."""
+    try:
+        key, cert = _load(data, passphrase)
+    except (ValueError, UnsupportedAlgorithm):
+        return "无法读取证书文件：不是 PKCS#12（.p12/.pfx）文件、证书口令错误或算法不受支持。"
+    if key is None or cert is None:
+        return "证书文件中没有私钥或证书。"
+    now = datetime.now(UTC)
+    if cert.not_valid_after_utc < now:
+        return f"证书已于{cert.not_valid_after_utc:%Y-%m-%d}过期。"
+    if cert.not_valid_before_utc > now:
+        return f"证书自{cert.not_valid_before_utc:%Y-%m-%d}起才生效。"
+    return None
+
+
+# Decrypting a PKCS#12 file costs ~40 ms; a worker signs many documents with the same one. Keyed
+# by the file's content, so a replaced certificate is simply another entry.
+@functools.lru_cache(maxsize=8)
+def _load(data: bytes, passphrase: str) -> tuple[Any, Any]:
+    key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
+    return key, cert

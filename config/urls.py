@@ -2,9 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from viewflow.contrib.auth import AuthViewset
 
-from cases import views as case_views
-from documents import views as document_views
-
 admin.site.site_header = admin.site.site_title = "调解 · 系统管理"
 
 urlpatterns = [
@@ -12,12 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("cases/", include("cases.urls")),
-    path("supervision/", include("supervision.urls")),
-    path("tasks/", include("workflows.urls")),
-    path("verify/<str:token>/", document_views.verify, name="verify"),
-    path("healthz/", case_views.healthz, name="healthz"),
-    path("", case_views.home, name="home"),
+    path("", include("web.urls")),
 ]
 
 # Under /api/ a bug answers JSON {"error": {"code": "server_error", ...}} and an unknown path

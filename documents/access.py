@@ -1,14 +1,34 @@
-"""Who may fetch a document's PDF: one rule for the web page and the API."""
+"""Who may do what with a case's documents: fetch a PDF (one rule for the web page and the
+API) and retry a failed render (the case page, the admin action, the command)."""
 
 from __future__ import annotations
 
 from cases import scope
+from cases.choices import Role
 from cases.models import Case
+from cases.scope import Viewer
+from core.errors import InvalidState, NotFound, PermissionDenied
 from documents.models import Document
-from workflows.errors import InvalidState, NotFound, PermissionDenied
+
+RETRY_ROLES = frozenset({Role.CLERK})  # and so the director (cases.scope.IMPLIES)
+RETRY_LABEL = "出具文书"
 
 
-def downloadable(user, pk: int) -> Document:
+def may_retry(user: Viewer, case: Case) -> bool:
+    """Whether the case page offers 重试生成 on the case's failed documents."""
+    return bool(scope.effective_roles(user, case) & RETRY_ROLES)
+
+
+def check_retry(user: Viewer, doc: Document) -> None:
+    """NotFound outside scope, PermissionDenied for another role, InvalidState unless failed.
+    `user` None is the operator (the admin action, `documents_retry`)."""
+    if user is not None:
+        scope.check_role(user, doc.case, RETRY_ROLES, RETRY_LABEL)
+    if doc.status != Document.Status.FAILED:
+        raise InvalidState("只有生成失败的文书可以重试。")
+
+
+def downloadable(user: Viewer, pk: int) -> Document:
     """The document if `user` may download it now. Outside the case scope it does not exist
     (NotFound); supervisors see the list but not the PDF, which carries unmasked personal
     data (SPEC §1); a pending or failed document has no file yet (InvalidState)."""

@@ -8,22 +8,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-TITLES = {
-    "APP": "人民调解申请书",
-    "REG": "人民调解受理登记表",
-    "NOT": "人民调解当事人权利义务告知书",
-    "DEC": "不予受理告知书",
-    "INV": "人民调解调查记录",
-    "MED": "人民调解记录",
-    "EXT": "延长调解期限确认书",
-    "AGR": "人民调解协议书",
-    "ORA": "口头调解协议登记表",
-    "TRM": "终止人民调解告知书",
-    "CLS": "结案报告表",
-    "FUV": "人民调解回访记录",
-    "SUP": "督办通知书",
-    "DOS": "人民调解卷宗",
-}
+from documents.labels import TITLES
+
 # Dossier order (卷内目录): the order of the paper file.
 ORDER = ["APP", "REG", "NOT", "DEC", "INV", "EXT", "MED", "AGR", "ORA", "TRM", "CLS", "FUV", "SUP"]
 

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases.i18n import in_official_language
+from core.i18n import in_official_language
+from documents import access, numbers, signing
 from documents import context as ctx
-from documents import numbers, signing
 from documents.models import ORDER, Document
 
 log = logging.getLogger(__name__)
@@ -133,20 +133,8 @@ def document_issue(pk: int) -> Document:
 
 def document_retry(doc: Document, *, actor) -> Document:
     """Retry a failed render (button on the case page, `documents_retry` command)."""
-    _check_clerk(doc, actor)
-    if doc.status != Document.Status.FAILED:
-        from workflows.errors import InvalidState
-
-        raise InvalidState("只有生成失败的文书可以重试。")
+    access.check_retry(actor, doc)
     Document.objects.filter(pk=doc.pk).update(status=Document.Status.PENDING, error="")
     transaction.on_commit(lambda: _enqueue([doc.pk]))
     doc.refresh_from_db()
     return doc
-
-
-def _check_clerk(doc: Document, actor) -> None:
-    from workflows.services import _check_role
-    from workflows.transitions import CLERK
-
-    if actor is not None:  # None: the operator's command line
-        _check_role(actor, doc.case, frozenset({CLERK}), "出具文书")

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import functools
 import io
-from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
+
+from cases.models import Organization
+from cases.validators import certificate_problem
 
 # 督办通知书 is the justice bureau's notice, not the committee's document: the committee's
 # certificate does not sign it.
@@ -31,29 +31,11 @@ class SigningError(Exception):
     """The committee's certificate cannot be used; the document is left failed, not unsigned."""
 
 
-def certificate_problem(data: bytes, passphrase: str) -> str | None:
-    """Why this PKCS#12 file cannot sign (in Chinese, for the admin form), or None if it can."""
-    try:
-        key, cert = _load(data, passphrase)
-    except (ValueError, UnsupportedAlgorithm):
-        return "无法读取证书文件：不是 PKCS#12（.p12/.pfx）文件、证书口令错误或算法不受支持。"
-    if key is None or cert is None:
-        return "证书文件中没有私钥或证书。"
-    now = datetime.now(UTC)
-    if cert.not_valid_after_utc < now:
-        return f"证书已于{cert.not_valid_after_utc:%Y-%m-%d}过期。"
-    if cert.not_valid_before_utc > now:
-        return f"证书自{cert.not_valid_before_utc:%Y-%m-%d}起才生效。"
-    return None
-
-
 def sign_for(code: str, context: dict[str, Any], pdf: bytes) -> bytes:
     """The bytes to store for a freshly rendered document: signed when signing applies,
     otherwise ``pdf`` itself (the same object, untouched)."""
     if not settings.TIAOJIE_SIGNING_ENABLED or code in UNSIGNED_CODES:
         return pdf
-    from cases.models import Organization
-
     short_code = context["organization"]["short_code"]
     organization = Organization.objects.filter(short_code=short_code).first()
     if organization is None or not organization.signing_certificate:
@@ -88,14 +70,6 @@ def sign_pdf(pdf: bytes, *, certificate: bytes, passphrase: str, location: str =
     )
     writer = _pdfa_writer()(io.BytesIO(pdf), strict=False)
     return signers.sign_pdf(writer, meta, signer=signer).getvalue()
-
-
-# Decrypting a PKCS#12 file costs ~40 ms; a worker signs many documents with the same one. Keyed
-# by the file's content, so a replaced certificate is simply another entry.
-@functools.lru_cache(maxsize=8)
-def _load(data: bytes, passphrase: str) -> tuple[Any, Any]:
-    key, cert, _chain = pkcs12.load_key_and_certificates(data, passphrase.encode() or None)
-    return key, cert
 
 
 @functools.lru_cache(maxsize=8)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from cases import scope
 from cases.choices import Role
 from cases.models import Region
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from supervision.stats import Selection
 from workflows import deadlines
-from workflows.errors import InvalidInput, NotFound, PermissionDenied
 
 STATS_ROLES = {Role.SUPERVISOR, Role.DIRECTOR, Role.CLERK}
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)

@@ -8,22 +8,14 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from cases.scope import case_scope_q
+from core.errors import InvalidInput
 from supervision import access
 from supervision.stats import TZ, prefixed
-from workflows.errors import InvalidInput
 from workflows.models import CaseEvent
-from workflows.transitions import SPECS
+from workflows.selectors import event_labels
 
 PAGE_SIZE = 50
-
-
-def event_labels() -> dict[str, str]:
-    from workflows import services
-
-    labels = {"register": _("登记"), "overdue": _("超期")}
-    labels |= {name: spec.label for name, spec in SPECS.items()}
-    labels |= {name: rule.label for name, rule in getattr(services, "ACTIONS", {}).items()}
-    return labels
 
 
 def parse(user, params) -> dict:
@@ -60,8 +52,6 @@ def parse(user, params) -> dict:
 
 
 def events(user, f: dict) -> QuerySet[CaseEvent]:
-    from cases.scope import case_scope_q
-
     q = prefixed(case_scope_q(user) & Q(region_path__startswith=f["region"].path), "case__")
     qs = CaseEvent.objects.filter(q).select_related("case", "actor")
     if f["from"]:
@@ -77,7 +67,9 @@ def events(user, f: dict) -> QuerySet[CaseEvent]:
         )
     if f["case"]:
         qs = qs.filter(case__number__icontains=f["case"])
-    if f["kind"]:
+    if f["kind"] == CaseEvent.Kind.IMPORTED:  # events of past cases entered from a register
+        qs = qs.filter(data__imported=True)
+    elif f["kind"]:
         qs = qs.filter(kind=f["kind"])
     if f["name"]:
         qs = qs.filter(name=f["name"])

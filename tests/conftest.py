@@ -12,8 +12,8 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 
-from cases import demo
 from cases.models import DisputeType, Organization, Region
+from demo import seed as demo
 from tests.factories import party
 
 User = get_user_model()

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from cases.demo import PASSWORD
 from cases.models import Case, Membership, Organization, Region
+from demo.seed import PASSWORD
 from workflows.models import CaseEvent
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,13 @@ whether the change came from a task page, the API, an import or a command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import Q
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
@@ -26,7 +32,12 @@ from viewflow.workflow import flow
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from cases.choices import ORG_ROLES, Role, Status
+from cases import scope
+from cases.choices import Role, Status
+from cases.models import Case
+from cases.scope import ASSIGNED
+from core.i18n import official
+from workflows import notify
 from workflows.models import MediationProcess
 
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -46,15 +57,17 @@ def _stage_node(case) -> str:
 
 
 class TaskPageView:
-    """viewflow needs a view per human node; ours are served by workflows.views.task_page
-    under /tasks/<id>/ with the project's scope rule (viewflow's own pages are not scoped
-    per object, STACK.md), so the flow's URLs are never mounted."""
+    """viewflow needs a view per human node. Ours is the web app's task page under
+    /tasks/<id>/ with the project's scope rule (viewflow's own pages are not scoped per
+    object, STACK.md), so the flow's URLs are never mounted; should one be, it redirects
+    there by URL name (the flow knows no page)."""
 
     @classmethod
-    def as_view(cls, **kwargs):  # pragma: no cover - never routed
-        from workflows.views import task_page
+    def as_view(cls, **kwargs: Any) -> Callable[..., HttpResponseBase]:
+        def view(request: HttpRequest, task_pk: int, **rest: Any) -> HttpResponseBase:
+            return redirect("workflows:task", pk=task_pk)
 
-        return task_page
+        return view
 
 
 def _route_to(name):
@@ -94,8 +107,7 @@ class MediationFlow(flow.Flow):
         return activation.process
 
 
-# Who may work on each node's task: the roles of SPEC §4, per task.
-ASSIGNED = "assigned"  # the case's assigned mediators
+# Who may work on each node's task: the roles of SPEC §4, per task (cases.scope's vocabulary).
 NODE_ROLES: dict[str, frozenset[str]] = {
     "intake": frozenset({Role.CLERK, Role.DIRECTOR}),
     "investigate": frozenset({ASSIGNED}),
@@ -168,8 +180,6 @@ def sync(case, actor=None, *, announce: bool = True) -> None:
 def _announce(case, node: str, actor) -> None:
     """Tell the people who now have a task on the case (not the one who just acted). The
     mediators' first task is announced by `accept` itself ("您被指派为承办调解员")."""
-    from workflows import notify
-
     if node == "investigate":
         return
     roles = NODE_ROLES[node]
@@ -177,14 +187,14 @@ def _announce(case, node: str, actor) -> None:
     org_roles = tuple(r for r in roles if r != ASSIGNED)
     if org_roles:
         users += list(notify.committee(case, org_roles))
-    notify.task_opened(case, node, [u for u in users if u != actor])
+    with official():
+        title = str(NODE_TITLES[node])
+    notify.task_opened(case, title, [u for u in users if u != actor])
 
 
 def tasks_for(user):
     """Open tasks this user may work on: the project's scope rule first, then the node's
     roles. Supervisors have none (they read, they do not act)."""
-    from cases import scope
-
     if not getattr(user, "is_authenticated", False):
         return Task.objects.none()
     base = Task.objects.filter(
@@ -193,15 +203,12 @@ def tasks_for(user):
     if scope.is_admin(user):
         return base
     parts = Q(pk__in=[])
-    org_roles: dict[str, set[int]] = {}
-    for m in scope.memberships(user):
-        if m.role in ORG_ROLES:
-            org_roles.setdefault(m.role, set()).add(m.organization_id)
+    org_roles = scope.organizations_by_role(user)  # a director acts as a clerk (scope.IMPLIES)
     for node, roles in NODE_ROLES.items():
         ref = getattr(MediationFlow, node)
         if ASSIGNED in roles:
+            # an assigned director acts as a mediator (scope.effective_roles)
             parts |= Q(flow_task=ref, process__mediationprocess__case__mediators=user)
-            # an assigned director acts as a mediator (workflows.services.effective_roles)
         orgs = set().union(*(org_roles.get(r, set()) for r in roles if r != ASSIGNED))
         if orgs:
             parts |= Q(flow_task=ref, process__mediationprocess__case__organization_id__in=orgs)
@@ -209,15 +216,11 @@ def tasks_for(user):
 
 
 def _visible(user):
-    from cases.models import Case
-
     return Case.objects.visible_to(user).values("pk")
 
 
 def check(cases=None) -> list[tuple[int, str]]:
     """Consistency between cases and their processes: [(case id, problem)]."""
-    from cases.models import Case
-
     problems = []
     qs = cases if cases is not None else Case.objects.exclude(status=Status.NEW)
     for case in qs.iterator():

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from cases.choices import Role
-from cases.i18n import in_official_language
+from core.i18n import in_official_language
 from workflows.models import Notification
 
 User = get_user_model()
@@ -50,10 +50,7 @@ def task_assigned(case, users) -> None:
 
 
 @in_official_language
-def task_opened(case, node: str, users) -> None:
-    from workflows.flows import NODE_TITLES
-
-    title = str(NODE_TITLES[node])
+def task_opened(case, title: str, users) -> None:
     _send(users, case, Notification.Kind.TASK_ASSIGNED, f"{case.number}：新的待办任务“{title}”")
 
 

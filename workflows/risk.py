@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from cases.choices import RiskFactor, RiskLevel
-from cases.i18n import official
+from core.i18n import official
 
 POINTS = {
     RiskFactor.GROUP_5: 20,

@@ -3,19 +3,21 @@ everything missing (in Chinese); an empty list means the transition may run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, Performance, RiskLevel
+from django.contrib.auth.models import User
 
-CLERK, DIRECTOR, ASSIGNED = "clerk", "director", "assigned_mediator"
-SUPERVISOR = "supervisor"
-ROLE_LABELS = {
-    CLERK: "登记员",
-    DIRECTOR: "调委会主任",
-    ASSIGNED: "承办调解员",
-    SUPERVISOR: "督导员",
-}
+from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, Performance, RiskLevel, Role
+from cases.scope import ASSIGNED
+from documents.completeness import completeness
+
+if TYPE_CHECKING:
+    from cases.models import Case
+
+CLERK, DIRECTOR = Role.CLERK, Role.DIRECTOR  # the role vocabulary is cases.scope's
 
 
 @dataclass(frozen=True)
@@ -26,13 +28,19 @@ class Spec:
     guard: Callable[..., list[str]]
 
 
-def _critical_unreported(case) -> list[str]:
+def fsm_method(name: str) -> str:
+    """The `Case` method behind a transition: approval has two targets, the first is the
+    state check's."""
+    return {"approve_closure": "approve_closure_to_archive"}.get(name, name)
+
+
+def _critical_unreported(case: Case) -> list[str]:
     if case.risk_level == RiskLevel.CRITICAL and not case.risk_reported_at:
         return ["重大风险案件须先完成“报告公安机关/综治中心”步骤（人民调解法第25条）"]
     return []
 
 
-def conflict_of_interest(case, mediators) -> list[str]:
+def conflict_of_interest(case: Case, mediators: Sequence[User]) -> list[str]:
     """回避: a mediator who is a party, or shares surname+address or a phone with a party."""
     problems = []
     parties = list(case.parties.all())
@@ -51,7 +59,7 @@ def conflict_of_interest(case, mediators) -> list[str]:
     return problems
 
 
-def guard_accept(case, *, mediators) -> list[str]:
+def guard_accept(case: Case, *, mediators: Sequence[User]) -> list[str]:
     missing = []
     roles = {p.role for p in case.parties.all()}
     if "applicant" not in roles:
@@ -63,18 +71,25 @@ def guard_accept(case, *, mediators) -> list[str]:
     return missing + conflict_of_interest(case, mediators) + _critical_unreported(case)
 
 
-def guard_decline(case, *, reason) -> list[str]:
+def guard_decline(case: Case, *, reason: str) -> list[str]:
     return [] if reason.strip() else ["不予受理的理由"]
 
 
-def guard_start_mediation(case) -> list[str]:
+def guard_start_mediation(case: Case) -> list[str]:
     missing = []
     if not case.investigationrecords.exists():
         missing.append("至少一份调查记录")
     return missing + _critical_unreported(case)
 
 
-def guard_record_agreement(case, *, kind, terms, performance_deadline, signatures) -> list[str]:
+def guard_record_agreement(
+    case: Case,
+    *,
+    kind: str,
+    terms: Sequence[object],
+    performance_deadline: dt.date | None,
+    signatures: Sequence[bool],
+) -> list[str]:
     missing = []
     if not case.mediationsessions.exists():
         missing.append("至少一份调解记录")
@@ -87,11 +102,11 @@ def guard_record_agreement(case, *, kind, terms, performance_deadline, signature
     return missing + _critical_unreported(case)
 
 
-def guard_reason(case, *, reason) -> list[str]:
+def guard_reason(case: Case, *, reason: str) -> list[str]:
     return [] if reason.strip() else ["理由"]
 
 
-def guard_withdraw(case, *, party, reason) -> list[str]:
+def guard_withdraw(case: Case, *, party: str, reason: str) -> list[str]:
     missing = []
     if not party.strip():
         missing.append("撤回的当事人")
@@ -100,7 +115,7 @@ def guard_withdraw(case, *, party, reason) -> list[str]:
     return missing
 
 
-def guard_extend(case, *, days, consent, max_days) -> list[str]:
+def guard_extend(case: Case, *, days: int, consent: bool, max_days: int) -> list[str]:
     missing = []
     if not (1 <= days <= max_days):
         missing.append(f"延长天数须在1至{max_days}天之间")
@@ -109,7 +124,7 @@ def guard_extend(case, *, days, consent, max_days) -> list[str]:
     return missing
 
 
-def guard_approve_closure(case) -> list[str]:
+def guard_approve_closure(case: Case) -> list[str]:
     missing = []
     if not case.outcome:
         missing.append("调解结果")
@@ -122,7 +137,7 @@ def guard_approve_closure(case) -> list[str]:
     return missing + _critical_unreported(case)
 
 
-def guard_reopen(case, *, reason) -> list[str]:
+def guard_reopen(case: Case, *, reason: str) -> list[str]:
     missing = [] if reason.strip() else ["重新调解的理由"]
     last = case.followupvisits.filter(superseded_by__isnull=True).order_by("-visited_at").first()
     if not last or last.performance == Performance.PERFORMED:
@@ -130,11 +145,9 @@ def guard_reopen(case, *, reason) -> list[str]:
     return missing
 
 
-def guard_archive(case, *, documents: bool = True) -> list[str]:
+def guard_archive(case: Case, *, documents: bool = True) -> list[str]:
     """`documents=False` only for a past case entered from a register, which has no documents
     in the system (workflows.services.Imported)."""
-    from documents.completeness import completeness
-
     missing = []
     visits = case.followupvisits.filter(superseded_by__isnull=True)
     if not visits.exists():
@@ -146,7 +159,7 @@ def guard_archive(case, *, documents: bool = True) -> list[str]:
     return missing
 
 
-SPECS = {
+SPECS: dict[str, Spec] = {
     s.name: s
     for s in [
         Spec("accept", "受理", frozenset({CLERK, DIRECTOR}), guard_accept),

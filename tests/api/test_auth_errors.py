@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from cases.demo import PASSWORD
+from demo.seed import PASSWORD
 from tests.api import api, error, url
 
 

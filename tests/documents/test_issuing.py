@@ -7,11 +7,11 @@ import hashlib
 
 import pytest
 
+from core.errors import NotFound
 from documents import renderer
 from documents.completeness import completeness
 from documents.models import Document
 from documents.services import document_issue, document_retry
-from workflows.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cases import demo
 from cases.models import Case
+from demo import seed as demo
 from documents.models import Document
 from tests.e2e.screens import PHONE
 from tests.factories import id_number

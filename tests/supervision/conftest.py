@@ -34,8 +34,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import override_settings
 
-from cases import demo
 from cases.models import Case, DisputeType, Organization, Region
+from demo import seed as demo
 from tests.factories import party
 from workflows import services as s
 

@@ -124,8 +124,8 @@ def test_supervise_risk_text(cohort, today, client, supervisor):
 
 
 def test_supervise_failure_is_a_message_not_a_500(cohort, today, client, supervisor, monkeypatch):
+    from core.errors import Conflict
     from workflows import services
-    from workflows.errors import Conflict
 
     def stale(*args, **kwargs):
         raise Conflict()

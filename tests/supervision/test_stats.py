@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from supervision import access, ranking, stats
 from tests.supervision.conftest import PERIOD, TZ
 from workflows import services as s
-from workflows.errors import InvalidInput, NotFound, PermissionDenied
 
 pytestmark = pytest.mark.django_db
 

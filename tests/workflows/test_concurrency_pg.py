@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 
 from cases.models import Case
+from core.errors import Conflict, DomainError
 from tests.factories import party
 from workflows import services as s
-from workflows.errors import Conflict, DomainError
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 THREADS, PER_THREAD = 8, 5

@@ -9,9 +9,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from cases.models import Case
+from core.errors import PreconditionFailed
 from workflows import flows
 from workflows import services as s
-from workflows.errors import PreconditionFailed
 from workflows.models import MediationProcess
 
 pytestmark = pytest.mark.django_db

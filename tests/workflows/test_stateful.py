@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from cases.choices import Status
+from core.errors import DomainError
 from workflows import services as s
 from workflows.asof import case_as_of
-from workflows.errors import DomainError
 from workflows.services import snapshot
 
 LEGAL = {  # status → statuses reachable in one step (SPEC §4), plus itself

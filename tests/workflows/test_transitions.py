@@ -9,10 +9,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case
-from documents.models import Document
-from tests.factories import party
-from workflows import services as s
-from workflows.errors import (
+from core.errors import (
     Conflict,
     InvalidInput,
     InvalidState,
@@ -20,6 +17,9 @@ from workflows.errors import (
     PermissionDenied,
     PreconditionFailed,
 )
+from documents.models import Document
+from tests.factories import party
+from workflows import services as s
 from workflows.models import CaseEvent
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.models import Region
+from core.errors import DomainError
 from supervision import access, exports, stats
-from workflows.errors import DomainError
 
 
 class Command(BaseCommand):

@@ -1,0 +1,364 @@
+"""Forms of the case pages. They only parse and validate input; every change goes through
+workflows.services, whose domain errors the views turn into form errors."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases import scope
+from cases.choices import (
+    RECORDED_RISK_FACTORS,
+    AgreementKind,
+    ApplicationKind,
+    ConfirmationResult,
+    FollowUpMethod,
+    Gender,
+    PartyKind,
+    PartyRole,
+    Performance,
+    RiskFactor,
+    RiskLevel,
+    Role,
+    Satisfaction,
+    Source,
+    Status,
+)
+from cases.models import DisputeType, Organization, Region, display_name
+from cases.validators import validate_id_number, validate_phone
+
+RISK_CHOICES = [(f, RiskFactor(f).label) for f in RECORDED_RISK_FACTORS]
+OVERDUE_CHOICES = [("", _("全部")), ("yes", _("已超期")), ("no", _("未超期"))]
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's search and filters (GET). `filters()` gives the dict that
+    workflows.selectors.filter_cases takes, the same one the API builds."""
+
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("案号、当事人姓名或电话")}),
+    )
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部"))] + [c for c in Status.choices if c[0] != Status.NEW],
+    )
+    dispute_type = forms.ChoiceField(label=_("纠纷类型"), required=False)
+    region = forms.ModelChoiceField(
+        label=_("区域"), required=False, queryset=Region.objects.none(), empty_label=_("全部")
+    )
+    overdue = forms.ChoiceField(label=_("期限"), required=False, choices=OVERDUE_CHOICES)
+    risk = forms.ChoiceField(
+        label=_("风险"), required=False, choices=[("", _("全部"))] + RiskLevel.choices
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.filter(
+            scope.visible_regions_q(user)
+        ).order_by("path")
+        self.fields["region"].label_from_instance = lambda r: r.full_name
+        self.fields["dispute_type"].choices = [("", _("全部"))] + [
+            (t.code, t.name)
+            for t in DisputeType.objects.filter(taxonomy__is_current=True).order_by("order", "code")
+        ]
+
+    def filters(self) -> dict:
+        f = dict(self.cleaned_data)
+        f["overdue"] = {"yes": True, "no": False}.get(f.get("overdue") or "")
+        return f
+
+
+# --- registration -------------------------------------------------------------------------
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _regions(user):
+    return Region.objects.filter(scope.visible_regions_q(user)).order_by("path")
+
+
+class RegisterForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("调委会"), queryset=Organization.objects.none())
+    region = forms.ModelChoiceField(label=_("纠纷发生地"), queryset=Region.objects.none())
+    dispute_type = forms.ModelChoiceField(label=_("纠纷类型"), queryset=DisputeType.objects.none())
+    source = forms.ChoiceField(label=_("案件来源"), choices=Source.choices)
+    application_kind = forms.ChoiceField(label=_("申请方式"), choices=ApplicationKind.choices)
+    occurred_on = forms.DateField(label=_("纠纷发生日期"), required=False, widget=DateInput())
+    summary = forms.CharField(label=_("纠纷简要情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    requests = forms.CharField(
+        label=_("当事人请求"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    amount_involved = forms.DecimalField(
+        label=_("涉及金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    risk_factors = forms.MultipleChoiceField(
+        label=_("风险因素"),
+        required=False,
+        choices=RISK_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = Organization.objects.filter(scope.organizations_q(user))
+        if not scope.is_admin(user):
+            ids = [
+                m.organization_id
+                for m in scope.memberships(user)
+                if m.role in (Role.CLERK, Role.DIRECTOR)
+            ]
+            orgs = orgs.filter(pk__in=ids)
+        self.fields["organization"].queryset = orgs.order_by("name")
+        if orgs.count() == 1:
+            self.fields["organization"].initial = orgs.first()
+        self.fields["region"].queryset = _regions(user)
+        self.fields["region"].label_from_instance = lambda r: r.full_name
+        self.fields["dispute_type"].queryset = DisputeType.objects.filter(
+            taxonomy__is_current=True
+        ).order_by("order", "code")
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
+    kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices)
+    name = forms.CharField(label=_("姓名/名称"), max_length=100)
+    gender = forms.ChoiceField(
+        label=_("性别"), required=False, choices=[("", "—")] + Gender.choices
+    )
+    ethnicity = forms.CharField(label=_("民族"), required=False, max_length=16)
+    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
+    id_number = forms.CharField(
+        label=_("身份证号"), required=False, max_length=18, validators=[validate_id_number]
+    )
+    phone = forms.CharField(
+        label=_("联系电话"), required=False, max_length=20, validators=[validate_phone]
+    )
+    address = forms.CharField(label=_("住址"), required=False, max_length=200)
+    occupation = forms.CharField(label=_("职业或法定代表人"), required=False, max_length=100)
+
+
+class _PartyFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        roles = [f.cleaned_data.get("role") for f in self.forms if f.cleaned_data]
+        if PartyRole.APPLICANT not in roles:
+            raise forms.ValidationError(_("至少需要一名申请人。"))
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm, formset=_PartyFormSet, extra=0, min_num=2, validate_min=False, max_num=30
+)
+
+
+# --- actions (each calls one service function; see cases/actions.py) ---------------------
+def _members(case, roles=(Role.MEDIATOR, Role.DIRECTOR)):
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization_id=case.organization_id,
+            memberships__role__in=roles,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class CaseActionForm(forms.Form):
+    """Action forms know their case (choices depend on it)."""
+
+    def __init__(self, *args, case, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+
+class ConfirmForm(CaseActionForm):
+    pass
+
+
+class ReasonForm(CaseActionForm):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MediatorsForm(CaseActionForm):
+    mediators = forms.ModelMultipleChoiceField(
+        label=_("承办调解员"),
+        queryset=Organization.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mediators"].queryset = _members(self.case)
+        self.fields["mediators"].label_from_instance = lambda u: display_name(u)
+        self.fields["mediators"].initial = list(self.case.mediators.all())
+
+
+class ReassignForm(MediatorsForm):
+    reason = forms.CharField(label=_("理由"), required=False)
+
+
+class WithdrawForm(CaseActionForm):
+    party = forms.ChoiceField(label=_("撤回方"))
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [("", "—")] + [
+            (p.name, f"{p.get_role_display()}：{p.name}") for p in self.case.parties.all()
+        ]
+
+
+class ExtendForm(CaseActionForm):
+    days = forms.IntegerField(label=_("延长天数"), min_value=1, max_value=30)
+    consent = forms.BooleanField(
+        label=_("双方当事人均已同意延长"),
+        required=False,
+        help_text=_("延长调解期限须经双方当事人同意。"),
+    )
+    reason = forms.CharField(label=_("理由"), required=False)
+
+
+class AgreementForm(CaseActionForm):
+    kind = forms.ChoiceField(label=_("协议形式"), choices=AgreementKind.choices)
+    terms = forms.CharField(
+        label=_("协议条款"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("每行一条，按顺序编号为一、二、三……"),
+    )
+    performance_method = forms.CharField(label=_("履行方式"), max_length=200)
+    performance_deadline = forms.DateField(label=_("履行期限"), widget=DateInput())
+    amount = forms.DecimalField(
+        label=_("协议金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    facts = forms.CharField(
+        label=_("纠纷事实、争议事项"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    responsibilities = forms.CharField(
+        label=_("各方责任"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    signatures_complete = forms.BooleanField(
+        label=_("当事人、调解员已签名，已加盖调委会印章"),
+        required=False,
+        help_text=_("书面协议须各方签名盖章后方可登记。"),
+    )
+
+    def clean_terms(self):
+        terms = [t.strip() for t in self.cleaned_data["terms"].splitlines() if t.strip()]
+        if not terms:
+            raise forms.ValidationError(_("请至少填写一条协议条款。"))
+        return terms
+
+
+class ApproveClosureForm(CaseActionForm):
+    summary_of_work = forms.CharField(
+        label=_("结案报告（调解工作情况）"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["summary_of_work"].initial = self.case.summary_of_work
+
+
+class EscalateForm(CaseActionForm):
+    organization = forms.ModelChoiceField(label=_("上报至"), queryset=Organization.objects.none())
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.exclude(
+            pk=self.case.organization_id
+        ).order_by("name")
+
+
+class SuperviseForm(CaseActionForm):
+    content = forms.CharField(label=_("督办事项"), widget=forms.Textarea(attrs={"rows": 4}))
+    reply_by = forms.DateField(label=_("反馈期限"), required=False, widget=DateInput())
+
+
+class RiskForm(CaseActionForm):
+    factors = forms.MultipleChoiceField(
+        label=_("风险因素"),
+        required=False,
+        choices=RISK_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(label=_("说明"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["factors"].initial = list(self.case.risk_factors)
+
+
+class ReportRiskForm(CaseActionForm):
+    reported_to = forms.CharField(label=_("报告对象（公安机关或综治中心）"), max_length=100)
+    reason = forms.CharField(label=_("说明"), required=False)
+
+
+class _RecordForm(CaseActionForm):
+    """Records are model forms over the record's own fields; the service does full_clean."""
+
+
+class InvestigationForm(_RecordForm):
+    conducted_at = forms.DateTimeField(label=_("调查时间"), widget=DateTimeInput())
+    place = forms.CharField(label=_("调查地点"), max_length=200)
+    interviewee = forms.CharField(label=_("被调查人"), max_length=100)
+    recorder = forms.CharField(label=_("记录人"), max_length=50, required=False)
+    content = forms.CharField(label=_("调查内容"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class SessionForm(_RecordForm):
+    held_at = forms.DateTimeField(label=_("调解时间"), widget=DateTimeInput())
+    place = forms.CharField(label=_("调解地点"), max_length=200)
+    attendees = forms.CharField(label=_("参加人"), widget=forms.Textarea(attrs={"rows": 2}))
+    content = forms.CharField(
+        label=_("调解情况（各方陈述）"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    facts_verified = forms.CharField(
+        label=_("查明事实"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    result = forms.CharField(
+        label=_("调解结果"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FollowUpForm(_RecordForm):
+    visited_at = forms.DateTimeField(label=_("回访时间"), widget=DateTimeInput())
+    method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices)
+    visitee = forms.CharField(label=_("被回访人"), max_length=100)
+    performance = forms.ChoiceField(label=_("协议履行情况"), choices=Performance.choices)
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
+    new_risks = forms.CharField(
+        label=_("新的风险苗头"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notes = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PartyAddForm(CaseActionForm, PartyForm):
+    pass
+
+
+class JudicialConfirmationForm(CaseActionForm):
+    applied_on = forms.DateField(label=_("申请日期"), widget=DateInput())
+    court = forms.CharField(label=_("受理的人民法院"), max_length=100)
+    result = forms.ChoiceField(label=_("结果"), choices=ConfirmationResult.choices)
+    result_on = forms.DateField(label=_("结果日期"), required=False, widget=DateInput())

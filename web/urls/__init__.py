@@ -1,0 +1,16 @@
+"""Every HTML page: the home page, the public verification page, and the case, task and
+supervision pages under their prefixes (URL names and namespaces as before the web app was
+split out: cases:…, workflows:…, supervision:…)."""
+
+from django.urls import include, path
+
+from web.views import home, verify
+
+urlpatterns = [
+    path("cases/", include("web.urls.cases")),
+    path("supervision/", include("web.urls.supervision")),
+    path("tasks/", include("web.urls.tasks")),
+    path("verify/<str:token>/", verify.verify, name="verify"),
+    path("healthz/", home.healthz, name="healthz"),
+    path("", home.home, name="home"),
+]

@@ -1,0 +1,98 @@
+"""My tasks (viewflow tasks, scoped by the project's rule), one task's page, notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
+
+from cases.models import Case
+from web import actions
+from workflows import deadlines, flows, selectors
+from workflows.models import Notification
+
+
+@login_required
+def task_list(request):
+    """Open tasks this user may work on, overdue first, then due soon, then by deadline —
+    which is simply the cases' deadlines in ascending order (only open cases have tasks)."""
+    tasks = (
+        flows.tasks_for(request.user)
+        .select_related(
+            "process__mediationprocess__case__organization",
+            "process__mediationprocess__case__dispute_type",
+        )
+        .order_by(F("process__mediationprocess__case__deadline").asc(nulls_last=True), "created")
+    )
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    cases = [task.process.mediationprocess.case for task in page]
+    # Badges for the page in one query, from the same rule as the case list (no query per row).
+    states = {
+        pk: "overdue" if overdue else "due_soon" if soon else ""
+        for pk, overdue, soon in selectors.cases_for(request.user)
+        .filter(pk__in=[c.pk for c in cases])
+        .values_list("pk", "is_overdue", "is_due_soon")
+    }
+    page.object_list = [
+        {
+            "task": task,
+            "title": flows.NODE_TITLES.get(flows.node_name(task), ""),
+            "case": case,
+            "deadline_state": states.get(case.pk, ""),
+        }
+        for task, case in zip(page, cases, strict=True)
+    ]
+    return render(request, "workflows/tasks.html", {"page": page, "count": page.paginator.count})
+
+
+@login_required
+def task_page(request, pk: int):
+    """One task: the case's stage and the actions that finish it. A task of a case outside
+    the user's scope does not exist (404); inside scope, a task for another role is 403."""
+    task = get_object_or_404(
+        Task.objects.filter(
+            process__mediationprocess__case__in=Case.objects.visible_to(request.user).values("pk")
+        ),
+        pk=pk,
+    )
+    case = task.process.mediationprocess.case
+    if task.status not in flows.OPEN_TASK:
+        messages.info(request, _("该任务已办结。"))
+        return redirect("cases:detail", pk=case.pk)
+    if not flows.tasks_for(request.user).filter(pk=task.pk).exists():
+        raise PermissionDenied(_("该任务不由您办理。"))
+    return render(
+        request,
+        "workflows/task.html",
+        {
+            "task": task,
+            "title": flows.NODE_TITLES.get(flows.node_name(task), ""),
+            "case": case,
+            "deadline_state": deadlines.deadline_state(case),
+            "actions": actions.available(case, request.user),
+        },
+    )
+
+
+@login_required
+def notifications(request):
+    items = Notification.objects.filter(user=request.user).select_related("case")
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    return render(request, "workflows/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(request, _("已全部标为已读。"))
+    return redirect("workflows:notifications")

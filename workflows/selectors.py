@@ -1,0 +1,113 @@
+"""Reads shared by the web pages, the API and the exports: the case lists, which changes a
+user may start on a case, the names of events. Scope always starts from cases.scope; nothing
+here widens it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as SqlCase
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from cases import scope
+from cases.models import Case, Organization, Party
+from cases.scope import Viewer
+from workflows import deadlines
+from workflows.services.actions import ACTIONS
+from workflows.transitions import SPECS, fsm_method
+
+
+def allowed_transitions(case: Case, user: Viewer) -> list[str]:
+    """Transitions this user may start from the current state (guards are not evaluated here:
+    a guard that fails explains itself when tried)."""
+    roles = scope.effective_roles(user, case)
+    return [
+        name
+        for name, spec in SPECS.items()
+        if roles & spec.roles and can_proceed(getattr(case, fsm_method(name)))
+    ]
+
+
+def allowed_actions(case: Case, user: Viewer) -> list[str]:
+    """Audited actions this user may take on the case now (guards are checked when tried)."""
+    roles = scope.effective_roles(user, case)
+    return [
+        name
+        for name, rule in ACTIONS.items()
+        if roles & rule.roles and (rule.states is None or case.status in rule.states)
+    ]
+
+
+def event_labels() -> dict[str, str]:
+    """Every event name and its label: the timeline, the audit page's filter and its export."""
+    labels = {"register": _("登记"), "overdue": _("超期")}
+    labels |= {name: spec.label for name, spec in SPECS.items()}
+    labels |= {name: rule.label for name, rule in ACTIONS.items()}
+    return labels
+
+
+def event_label(name: str) -> str:
+    return event_labels().get(name, name)
+
+
+def cases_for(user: Viewer) -> QuerySet[Case]:
+    """Visible cases with what a summary shows, in a constant number of queries per page.
+    `overdue`/`due_soon` come from the same Q objects as the dashboards, not a second rule."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related("organization", "region", "dispute_type")
+        .annotate(
+            is_overdue=SqlCase(
+                When(deadlines.overdue_q(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            is_due_soon=SqlCase(
+                When(deadlines.due_soon_q(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+
+
+def case_detail_for(user: Viewer) -> QuerySet[Case]:
+    return cases_for(user).prefetch_related("parties", "mediators", "documents")
+
+
+def search(queryset: QuerySet[Case], user: Viewer, q: str) -> QuerySet[Case]:
+    """Case number, party name, or party phone. A phone only matches where the user may see it
+    in full: otherwise a supervisor could confirm a masked number by searching for it."""
+    parties = Party.objects.filter(case=OuterRef("pk"))
+    return queryset.filter(
+        Q(number__icontains=q)
+        | Q(Exists(parties.filter(name__icontains=q)))
+        | (Q(Exists(parties.filter(phone__contains=q))) & scope.personal_data_q(user))
+    )
+
+
+def organizations_for(user: Viewer) -> QuerySet[Organization]:
+    return Organization.objects.filter(scope.organizations_q(user)).select_related("region")
+
+
+def filter_cases(cases: QuerySet[Case], user: Viewer, f: dict[str, Any]) -> QuerySet[Case]:
+    """The list filters of SPEC §8/§9, one implementation for the case list page and the API.
+    `f` holds cleaned values: status, region (a Region), dispute_type (code), overdue (bool),
+    risk, q."""
+    if f.get("status"):
+        cases = cases.filter(status=f["status"])
+    if f.get("region"):
+        cases = cases.filter(region_path__startswith=f["region"].path)
+    if f.get("dispute_type"):
+        cases = cases.filter(dispute_type__code=f["dispute_type"])
+    if f.get("overdue") is True:
+        cases = cases.filter(deadlines.overdue_q())
+    elif f.get("overdue") is False:
+        cases = cases.exclude(deadlines.overdue_q())
+    if f.get("risk"):
+        cases = cases.filter(risk_level=f["risk"])
+    if (f.get("q") or "").strip():
+        cases = search(cases, user, f["q"].strip())
+    return cases

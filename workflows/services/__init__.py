@@ -1,0 +1,53 @@
+"""The one owner of case state (STYLE habit 1). Every change — from the pages, the API, the
+register import, admin actions and commands — runs through `change.change`, which
+
+1. locks the case row and refuses a stale copy (Conflict, "reload");
+2. lets the caller check and apply the change — before it, `scope.check_role` has refused a
+   case outside scope (NotFound) or the wrong role (PermissionDenied); inside it the state
+   (InvalidState) and the guards (PreconditionFailed lists everything missing) are checked;
+3. recomputes risk, saves, and in `change.finish` (the tail registration shares) writes
+   exactly one CaseEvent, brings the viewflow flow in step and writes notification rows;
+4. schedules the stage's documents, which render after commit.
+
+One module per family of writes: `registration`, `transitions`, `actions` (audited actions
+and the ACTIONS table), `records`; `change` is the core, `inputs` parses what callers send.
+Reads (which actions a user may take, event names) are in workflows.selectors.
+"""
+
+from workflows.services.actions import (
+    ACTIONS,
+    ActionRule,
+    case_escalate,
+    case_mark_overdue,
+    case_reassess_risk,
+    case_reassign,
+    case_report_risk,
+    case_supervise,
+    party_add,
+    party_correct,
+)
+from workflows.services.change import Imported, next_number, snapshot
+from workflows.services.records import judicial_confirmation_add, record_add
+from workflows.services.registration import PARTY_FIELDS, case_register
+from workflows.services.transitions import case_transition
+
+__all__ = [
+    "ACTIONS",
+    "ActionRule",
+    "Imported",
+    "PARTY_FIELDS",
+    "case_escalate",
+    "case_mark_overdue",
+    "case_reassess_risk",
+    "case_reassign",
+    "case_register",
+    "case_report_risk",
+    "case_supervise",
+    "case_transition",
+    "judicial_confirmation_add",
+    "next_number",
+    "party_add",
+    "party_correct",
+    "record_add",
+    "snapshot",
+]

@@ -1,0 +1,156 @@
+"""Registering a case (受理登记's first step): the one way a case comes into being."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from cases import scope
+from cases.choices import PartyRole, Role
+from cases.models import Case, DisputeType, Organization, Party, Region
+from core.errors import InvalidInput, NotFound, PermissionDenied, PreconditionFailed
+from workflows import deadlines
+from workflows.models import CaseEvent
+from workflows.services.change import (
+    Change,
+    Imported,
+    check_factors,
+    clock,
+    finish,
+    full_clean,
+    next_number,
+    refresh_risk,
+)
+from workflows.services.inputs import decimal_or_none
+
+PARTY_FIELDS = (
+    "role",
+    "kind",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number",
+    "phone",
+    "address",
+    "occupation",
+)
+
+
+def build_party(case: Case, data: dict[str, Any]) -> Party:
+    """A checked, unsaved party of `case` from the PARTY_FIELDS in `data`."""
+    unknown = set(data) - set(PARTY_FIELDS) - {"id"}
+    if unknown:
+        raise InvalidInput(
+            f"未知的当事人字段：{', '.join(sorted(unknown))}",
+            fields={k: ["未知字段"] for k in unknown},
+        )
+    party = Party(case=case, **{k: v for k, v in data.items() if k in PARTY_FIELDS})
+    if party.id_number:
+        party.id_number = party.id_number.upper()
+    full_clean(party, exclude=["case"])
+    return party
+
+
+def _check_registrar(actor: User | None, organization: Organization | None) -> Organization:
+    if organization is not None and (
+        scope.is_admin(actor)
+        or any(
+            m.organization_id == organization.pk and m.role in (Role.CLERK, Role.DIRECTOR)
+            for m in scope.memberships(actor)
+        )
+    ):
+        return organization
+    if organization is not None and any(
+        m.organization_id == organization.pk for m in scope.memberships(actor)
+    ):
+        raise PermissionDenied("“登记”只能由登记员、调委会主任办理。")
+    raise NotFound("调委会不存在。")
+
+
+def case_register(
+    *,
+    actor: User | None,
+    organization: Organization | None,
+    region: Region | None,
+    dispute_type: DisputeType | None,
+    source: str,
+    summary: str,
+    requests: str = "",
+    amount_involved: object = None,
+    occurred_on: dt.date | None = None,
+    parties: Sequence[dict[str, Any]] = (),
+    risk_factors: Sequence[str] = (),
+    application_kind: str = "written",
+    ip: str | None = None,
+    imported: Imported | None = None,
+) -> Case:
+    organization = _check_registrar(actor, organization)
+    missing = []
+    if region is None:
+        missing.append("纠纷发生地")
+    if dispute_type is None:
+        missing.append("纠纷类型")
+    if not (summary or "").strip():
+        missing.append("纠纷简要情况")
+    if not any(p.get("role") == PartyRole.APPLICANT for p in parties):
+        missing.append("至少一名申请人")
+    if missing or region is None:
+        raise PreconditionFailed(missing)
+    check_factors(list(risk_factors), "risk_factors")
+    with clock(imported), transaction.atomic():
+        now = deadlines.now()
+        year = timezone.localdate(now).year
+        case = Case(
+            organization=organization,
+            region=region,
+            region_path=region.path,
+            dispute_type=dispute_type,
+            source=source,
+            summary=summary,
+            requests=requests,
+            amount_involved=decimal_or_none(amount_involved, "amount_involved"),
+            occurred_on=occurred_on,
+            application_kind=application_kind,
+            risk_factors=sorted(set(risk_factors)),
+            registered_at=now,
+            created_by=actor,
+            updated_by=actor,
+            year=year,
+            seq=0,
+            number="-",
+        )
+        full_clean(case, exclude=["number", "seq", "year", "status"])
+        built = [build_party(case, p) for p in parties]
+        case.seq = next_number(organization, year, "case")
+        case.number = settings.TIAOJIE_NUMBER_FORMAT.format(
+            year=year, org=organization.short_code, seq=case.seq
+        )
+        case.register()
+        case.deadline = deadlines.stage_deadline(case, on=timezone.localdate(now))
+        case.save()
+        for party in built:
+            party.case = case
+            party.save()
+        refresh_risk(case)
+        case.save()
+        change = Change(
+            case=case,
+            actor=actor,
+            name="register",
+            kind=CaseEvent.Kind.TRANSITION,
+            data={"parties": len(built)},
+            documents=[("APP", None)],
+            imported=imported,
+            ip=ip,
+            at=now,
+        )
+        finish(change, before={}, old_level=None)
+    case._update_initial_state()
+    return case
