@@ -23,8 +23,13 @@ test: bootstrap
 	$(MANAGE) compilemessages --ignore=.venv -v 0
 	$(VENV)/bin/pytest -q
 
+# The suites that need PostgreSQL, Redis and a Celery worker (running, as on the dev machines;
+# .ci/run starts them when they are down): the same defaults .ci/run uses, overridable.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/tiaojie
+BROKER_URL ?= redis://127.0.0.1:6379/15
 test-services: bootstrap
-	$(VENV)/bin/pytest -q -m services
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(BROKER_URL)} \
+	  $(VENV)/bin/pytest -q -m services
 
 test-browser:
 	@scripts/bootstrap.sh --browser

@@ -3,6 +3,7 @@ DomainErrors by their own code and status, DRF's and Django's exceptions by the 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -57,6 +58,26 @@ def _respond(status: int, code: str, message, fields=None, headers=None) -> Resp
     return Response(error_body(code, message, fields), status=status, headers=headers)
 
 
+DRAIN_CHUNK = 64 * 1024
+
+
+def drain_body(request) -> bool:
+    """Read and discard what is left of a refused request body, up to
+    TIAOJIE_DRAIN_MAX_BYTES. A plain HTTP client (urllib, requests) sends the whole body before
+    it reads the answer: if the server answers and closes with the body unread, the client sees
+    a reset connection instead of the 413. True when the body was read to its end."""
+    stream = getattr(request, "_stream", None)
+    if stream is None:
+        return True
+    budget = settings.TIAOJIE_DRAIN_MAX_BYTES
+    while budget > 0:
+        chunk = stream.read(min(DRAIN_CHUNK, budget))
+        if not chunk:
+            return True
+        budget -= len(chunk)
+    return not stream.read(1)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         fields = dict(exc.fields)
@@ -66,7 +87,10 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # Django refuses the body before DRF parses it; without this the client would get an
         # HTML 400 from Django's SuspiciousOperation handling.
-        return _respond(413, "too_large", "请求内容过大。")
+        drained = drain_body(context["request"]._request)
+        return _respond(
+            413, "too_large", "请求内容过大。", headers=None if drained else {"Connection": "close"}
+        )
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return _respond(400, "invalid", _first_message(fields), fields)

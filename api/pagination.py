@@ -1,5 +1,6 @@
 import hashlib
 from functools import cached_property
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -27,7 +28,7 @@ class CountCachingPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset: Any = self.object_list
         from cases.models import Case
 
         if getattr(queryset, "model", None) is not Case:

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, permissions, renderers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,7 +79,7 @@ IF_MATCH = OpenApiParameter(
 
 # --- auth and the user --------------------------------------------------------------------
 class TokenView(APIView):
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [TokenIPThrottle, TokenUsernameThrottle]
 
@@ -337,7 +337,27 @@ class CaseEvents(APIView):
 
 
 # --- documents ----------------------------------------------------------------------------
+class PdfRenderer(renderers.BaseRenderer):
+    """Lets content negotiation accept a client that asks for `application/pdf`. The PDF itself
+    is a FileResponse (never rendered); an error is answered in JSON whatever was asked for."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        raise AssertionError("errors are rendered as JSON (DocumentPdf.finalize_response)")
+
+
 class DocumentPdf(APIView):
+    # JSON first: no Accept header or */* negotiates JSON, and the PDF is served all the same.
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(getattr(request, "accepted_renderer", None), PdfRenderer):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         tags=["documents"],
         responses={
@@ -361,7 +381,7 @@ class DocumentPdf(APIView):
 class Verify(APIView):
     """Public: is a document authentic? Nothing personal in the answer (SPEC §5)."""
 
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(tags=["documents"], auth=[], responses={200: s.VerifySerializer, **errors(404)})
@@ -389,7 +409,7 @@ class Verify(APIView):
 class NotFoundView(APIView):
     """Any other path under /api/: the JSON 404, not Django's HTML page."""
 
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
 
     def http_method_not_allowed(self, request, *args, **kwargs):

@@ -1,25 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.db.models import Field, Model
+from django.forms import Field as FormField
+from django.http import HttpRequest
 
 from cases import models
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(models.Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[models.Region]):
     list_display = ["full_name", "level", "path"]
     list_filter = ["level"]
     search_fields = ["name", "full_name"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Region | None = None
+    ) -> list[str]:
         return ["parent"] if obj else []
 
 
 @admin.register(models.Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin[models.Organization]):
     list_display = ["name", "short_code", "region"]
     search_fields = ["name", "short_code"]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> FormField | None:
         # The certificate's passphrase is not shown on screen (kept when the form is saved).
         if db_field.name == "signing_passphrase":
             kwargs["widget"] = forms.PasswordInput(render_value=True)
@@ -27,48 +39,48 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[models.Membership]):
     list_display = ["user", "role", "organization", "region"]
     list_filter = ["role", "organization"]
     search_fields = ["user__username", "user__first_name"]
 
 
-class DisputeTypeInline(admin.TabularInline):
+class DisputeTypeInline(admin.TabularInline[models.DisputeType, models.DisputeTaxonomy]):
     model = models.DisputeType
     extra = 0
 
 
 @admin.register(models.DisputeTaxonomy)
-class DisputeTaxonomyAdmin(admin.ModelAdmin):
+class DisputeTaxonomyAdmin(admin.ModelAdmin[models.DisputeTaxonomy]):
     list_display = ["name", "version", "effective_from", "is_current"]
     inlines = [DisputeTypeInline]
 
 
 @admin.register(models.DisputeType)
-class DisputeTypeAdmin(admin.ModelAdmin):
+class DisputeTypeAdmin(admin.ModelAdmin[models.DisputeType]):
     list_display = ["name", "code", "taxonomy", "order"]
     list_filter = ["taxonomy"]
 
 
 @admin.register(models.DeadlineSettings)
-class DeadlineSettingsAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+class DeadlineSettingsAdmin(admin.ModelAdmin[models.DeadlineSettings]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not models.DeadlineSettings.objects.exists()
 
 
 @admin.register(models.Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(admin.ModelAdmin[models.Profile]):
     list_display = ["user", "phone"]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline[Model, models.Case]):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -77,7 +89,7 @@ class PartyInline(ReadOnlyInline):
 
 
 @admin.register(models.Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin[models.Case]):
     """Read-only: changes go through the transition service (the case page or the API)."""
 
     list_display = [
@@ -94,28 +106,10 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number", "parties__name"]
     inlines = [PartyInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ReadOnlyAdmin[Model]):
     list_display = ["case", "created_by", "created_at"]
     search_fields = ["case__number"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.Party)

@@ -6,6 +6,8 @@ only `workflows.services` calls them, after checking scope, role and guards.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,6 +17,11 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases import choices
 from cases.validators import certificate_problem, validate_id_number, validate_phone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from cases.scope import Viewer
 
 
 class Region(models.Model):
@@ -47,7 +54,7 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.full_name or self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The path is structure, not business: it must hold whoever creates the row (admin too).
         if self.pk and self.path:
             old_parent = Region.objects.filter(pk=self.pk).values_list("parent_id", flat=True)[0]
@@ -60,7 +67,7 @@ class Region(models.Model):
             Region.objects.filter(pk=self.pk).update(path=f"{prefix}{self.pk}/", full_name=full)
             self.path, self.full_name = f"{prefix}{self.pk}/", full
 
-    def subtree(self):
+    def subtree(self) -> models.QuerySet[Region]:
         return Region.objects.filter(path__startswith=self.path)
 
 
@@ -148,7 +155,7 @@ class Membership(models.Model):
         where = self.organization or self.region or "全部"
         return f"{self.user} · {self.get_role_display()} · {where}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.role == choices.Role.SUPERVISOR and (not self.region or self.organization):
             raise ValidationError("督导员的任职须指定区域，不能指定调委会。")
         if self.role in choices.ORG_ROLES and (not self.organization or self.region):
@@ -195,8 +202,8 @@ class DisputeType(models.Model):
         return self.name
 
 
-class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CaseQuerySet:
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Viewer) -> CaseQuerySet:
         """The one scope rule (SPEC §1): every list, count, export and detail goes through it."""
         from cases.scope import case_scope_q
 
@@ -300,55 +307,55 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # --- the state machine (SPEC §4); called only by workflows.services -------------------
     @transition(field=status, source=S.NEW, target=S.INTAKE)
-    def register(self):
+    def register(self) -> None:
         pass
 
     @transition(field=status, source=S.INTAKE, target=S.INVESTIGATION)
-    def accept(self):
+    def accept(self) -> None:
         pass
 
     @transition(field=status, source=S.INTAKE, target=S.CLOSURE)
-    def decline(self):
+    def decline(self) -> None:
         pass
 
     @transition(field=status, source=S.INVESTIGATION, target=S.MEDIATION)
-    def start_mediation(self):
+    def start_mediation(self) -> None:
         pass
 
     @transition(field=status, source=S.MEDIATION, target=S.CLOSURE)
-    def record_agreement(self):
+    def record_agreement(self) -> None:
         pass
 
     @transition(field=status, source=S.MEDIATION, target=S.CLOSURE)
-    def record_failure(self):
+    def record_failure(self) -> None:
         pass
 
     @transition(field=status, source=[S.INTAKE, S.INVESTIGATION, S.MEDIATION], target=S.CLOSURE)
-    def withdraw(self):
+    def withdraw(self) -> None:
         pass
 
     @transition(field=status, source=[S.INVESTIGATION, S.MEDIATION], target=None)
-    def extend_deadline(self):
+    def extend_deadline(self) -> None:
         pass
 
     @transition(field=status, source=S.CLOSURE, target=S.FOLLOW_UP)
-    def approve_closure_to_follow_up(self):
+    def approve_closure_to_follow_up(self) -> None:
         pass
 
     @transition(field=status, source=S.CLOSURE, target=S.ARCHIVED)
-    def approve_closure_to_archive(self):
+    def approve_closure_to_archive(self) -> None:
         pass
 
     @transition(field=status, source=S.FOLLOW_UP, target=S.MEDIATION)
-    def reopen(self):
+    def reopen(self) -> None:
         pass
 
     @transition(field=status, source=S.FOLLOW_UP, target=S.ARCHIVED)
-    def archive(self):
+    def archive(self) -> None:
         pass
 
     @property
-    def current_agreement(self):
+    def current_agreement(self) -> Agreement | None:
         return self.agreements.filter(superseded_by__isnull=True).order_by("-id").first()
 
 
@@ -575,7 +582,7 @@ class Profile(models.Model):
         return str(self.user)
 
 
-def display_name(user) -> str:
+def display_name(user: User | None) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()

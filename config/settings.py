@@ -3,10 +3,15 @@ the environment (see README "Configuration"); a value that does not parse stops 
 
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
+
+# Lets the code write generic Django classes (admin.ModelAdmin[Case], QuerySet[Case]) at run
+# time as mypy reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TIAOJIE_VAR_DIR", str(BASE_DIR / "var")))
@@ -157,6 +162,9 @@ STORAGES = {
 # Outside production whitenoise serves straight from the app folders: no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
+# How much of a refused (too large) API body is read and discarded so the client gets its 413
+# instead of a reset connection; past it the connection is closed (api.errors.drain_body).
+TIAOJIE_DRAIN_MAX_BYTES = env_int("TIAOJIE_DRAIN_MAX_BYTES", 64 * 1024 * 1024, minimum=0)
 
 # Celery: with no broker, tasks run in-process (the embedded default needs no service).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

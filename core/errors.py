@@ -3,12 +3,20 @@ JSON error shape of SPEC §9."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, *, fields: dict | None = None, missing: list | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        missing: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
@@ -32,7 +40,7 @@ class PreconditionFailed(DomainError):
 
     code, http_status = "precondition_failed", 400
 
-    def __init__(self, missing: list[str]):
+    def __init__(self, missing: list[str]) -> None:
         super().__init__("条件未满足：" + "；".join(missing), missing=missing)
 
 
@@ -43,5 +51,5 @@ class InvalidState(DomainError):
 class Conflict(DomainError):
     code, http_status = "conflict", 409
 
-    def __init__(self, message: str = "案件已被他人修改，请刷新后重试。"):
+    def __init__(self, message: str = "案件已被他人修改，请刷新后重试。") -> None:
         super().__init__(message)

@@ -263,7 +263,7 @@ def _demo_case(i: int, scenario: str, rng: random.Random, later=lambda days: Non
         actor=mediator,
         conducted_at=timezone.now(),
         place=rng.choice(PLACES),
-        interviewee=case.parties.first().name,
+        interviewee=case.parties.all()[0].name,
         recorder=mediator.get_full_name(),
         content="了解纠纷经过：双方对事实基本无争议，争议集中在赔偿数额。",
     )
@@ -333,7 +333,7 @@ def _demo_case(i: int, scenario: str, rng: random.Random, later=lambda days: Non
         actor=mediator,
         visited_at=timezone.now(),
         method="phone",
-        visitee=case.parties.first().name,
+        visitee=case.parties.all()[0].name,
         performance=performance,
         satisfaction="satisfied" if performance == "performed" else "unsatisfied",
     )

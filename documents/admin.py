@@ -1,25 +1,29 @@
+from __future__ import annotations
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from documents.models import Document
 from documents.services import document_retry
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(admin.ModelAdmin[Document]):
     list_display = ["number", "code", "version", "status", "missing_glyphs", "issued_at", "case"]
     list_filter = ["status", "code", "missing_glyphs"]
     search_fields = ["number", "case__number", "token", "sha256"]
     actions = ["retry"]
     readonly_fields = [f.name for f in Document._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Document | None = None) -> bool:
         return False
 
     @admin.action(description="重新生成失败的文书")
-    def retry(self, request, queryset):
+    def retry(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
         n = 0
         for doc in queryset.filter(status=Document.Status.FAILED):
             document_retry(doc, actor=None)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cases.choices import Outcome, Status
-from documents.models import TITLES, Document
+from cases.models import Case
+from documents.labels import TITLES
+from documents.models import Document
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Completeness:
         return [TITLES[code] for code, _slot in self.missing]
 
 
-def required_documents(case) -> list[tuple[str, str]]:
+def required_documents(case: Case) -> list[tuple[str, str]]:
     req = [("APP", "")]
     if case.accepted_at:
         req += [("REG", ""), ("NOT", "")]
@@ -43,7 +45,7 @@ def required_documents(case) -> list[tuple[str, str]]:
     return req
 
 
-def completeness(case) -> Completeness:
+def completeness(case: Case) -> Completeness:
     """A document counts when its current version is issued or still pending (it will render);
     a failed one is missing until retried."""
     present = set(

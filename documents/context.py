@@ -3,24 +3,32 @@ Document row and embedded in the PDF, so a retry renders exactly what was schedu
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.choices import Source
-from cases.models import display_name
-from documents.models import TITLES, Document
+from cases.models import Agreement, Case, Organization, display_name
+from documents.labels import TITLES
+from documents.models import Document
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-def _d(value) -> str:
+def _d(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
-    if hasattr(value, "hour"):
+    if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 
-def case_data(case) -> dict:
+def case_data(case: Case) -> dict[str, Any]:
     return {
         "number": case.number,
         "dispute_type": f"{case.dispute_type.name}纠纷",
@@ -42,7 +50,7 @@ def case_data(case) -> dict:
     }
 
 
-def parties_data(case) -> list[dict]:
+def parties_data(case: Case) -> list[dict[str, Any]]:
     return [
         {
             "role": p.role,
@@ -62,7 +70,7 @@ def parties_data(case) -> list[dict]:
     ]
 
 
-def _agreement(a) -> dict:
+def _agreement(a: Agreement) -> dict[str, Any]:
     return {
         "number": a.number,
         "facts": a.facts,
@@ -81,7 +89,8 @@ def _agreement(a) -> dict:
     }
 
 
-def record_data(code: str, case, record, actor) -> dict:
+def record_data(code: str, case: Case, record: Any, actor: User | None) -> dict[str, Any]:
+    # `record` is the model instance `code` prints (InvestigationRecord for INV, …) or None.
     today = _d(timezone.localdate())
     agreement = case.current_agreement
     if code == "APP":
@@ -174,7 +183,7 @@ def record_data(code: str, case, record, actor) -> dict:
     raise ValueError(f"unknown document code {code}")
 
 
-def organization_data(org) -> dict:
+def organization_data(org: Organization) -> dict[str, Any]:
     return {
         "name": org.name,
         "short_code": org.short_code,
@@ -183,7 +192,7 @@ def organization_data(org) -> dict:
     }
 
 
-def document_header(doc: Document) -> dict:
+def document_header(doc: Document) -> dict[str, Any]:
     return {
         "code": doc.code,
         "title": TITLES[doc.code],
@@ -196,7 +205,7 @@ def document_header(doc: Document) -> dict:
     }
 
 
-def build_context(doc: Document, record, actor) -> dict:
+def build_context(doc: Document, record: models.Model | None, actor: User | None) -> dict[str, Any]:
     case = doc.case
     return {
         "document": document_header(doc),

@@ -112,7 +112,8 @@ def _seal_name(code: str, context: dict[str, Any]) -> str:
     # 督办通知书 is issued by the justice bureau, every other document by the committee.
     if code == "SUP":
         return context["record"].get("authority") or ""
-    return context["organization"].get("seal_name") or context["organization"].get("name", "")
+    name: str = context["organization"].get("seal_name") or context["organization"].get("name", "")
+    return name
 
 
 def _signers(context: dict[str, Any]) -> list[dict[str, str]]:

@@ -1,30 +1,40 @@
 """Issuing documents: schedule (in the caller's transaction), render (after commit, in a worker
-or in-process), retry, correct. The only path to a Document's bytes."""
+or in-process), retry. The only path to a Document's bytes."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from cases.models import Case, display_name
 from core.i18n import in_official_language
 from documents import access, numbers, signing
 from documents import context as ctx
 from documents.models import ORDER, Document
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from cases.scope import Viewer
+
 log = logging.getLogger(__name__)
 SLOTTED = {"INV", "MED", "EXT", "FUV", "SUP", "AGR", "ORA"}
 
 
-def _number(case, code: str, slot: str, record) -> str:
+def _number(case: Case, code: str, slot: str, record: Any) -> str:
     """See documents.numbers. Runs under the case's row lock (the caller's transaction), so two
     records added at once cannot take the same ordinal."""
+    # `record` is the model instance `code` prints: the Agreement for AGR and ORA.
     if code in ("AGR", "ORA"):
-        return record.number
+        agreement_number: str = record.number
+        return agreement_number
     # A new version (a correction) keeps the number of the one it replaces.
     earlier = Document.objects.filter(case=case, code=code, slot=slot).order_by("version")
     if number := earlier.values_list("number", flat=True).first():
@@ -36,7 +46,7 @@ def _number(case, code: str, slot: str, record) -> str:
     return numbers.document_number(case.number, code, ordinal)
 
 
-def dossier_documents(case) -> list[Document]:
+def dossier_documents(case: Case) -> list[Document]:
     docs = Document.objects.filter(
         case=case,
         superseded_by__isnull=True,
@@ -46,7 +56,13 @@ def dossier_documents(case) -> list[Document]:
 
 
 @in_official_language
-def documents_schedule(case, items, *, actor, event=None) -> list[Document]:
+def documents_schedule(
+    case: Case,
+    items: Iterable[tuple[str, models.Model | None]],
+    *,
+    actor: User | None,
+    event: models.Model | None = None,
+) -> list[Document]:
     """Create one pending Document per (code, record) with its context frozen now, and render
     each after the surrounding transaction commits."""
     created = []
@@ -65,7 +81,7 @@ def documents_schedule(case, items, *, actor, event=None) -> list[Document]:
         if code == "DOS":
             doc.context["dossier"] = {
                 "archived_on": doc.context["document"]["issued_on"],
-                "archivist": ctx.display_name(actor),
+                "archivist": display_name(actor),
                 "retention": "长期",
                 "notes": "",
                 "documents": [d.context for d in dossier_documents(case)],
@@ -131,7 +147,7 @@ def document_issue(pk: int) -> Document:
         return doc
 
 
-def document_retry(doc: Document, *, actor) -> Document:
+def document_retry(doc: Document, *, actor: Viewer) -> Document:
     """Retry a failed render (button on the case page, `documents_retry` command)."""
     access.check_retry(actor, doc)
     Document.objects.filter(pk=doc.pk).update(status=Document.Status.PENDING, error="")

@@ -69,7 +69,8 @@ def sign_pdf(pdf: bytes, *, certificate: bytes, passphrase: str, location: str =
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     writer = _pdfa_writer()(io.BytesIO(pdf), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    signed: bytes = signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return signed
 
 
 @functools.lru_cache(maxsize=8)
@@ -93,9 +94,10 @@ def _pdfa_writer() -> type:
         (ISO 19005-3 §6.6.2.3.1), so the Info entry is set to the XMP value."""
 
         def _update_meta(self) -> None:
-            super()._update_meta()
+            # pyHanko leaves these two methods unannotated.
+            super()._update_meta()  # type: ignore[no-untyped-call]
             if self._info is not None and "/Metadata" in self.root:
-                self._info.get_object()["/Producer"] = generic.TextStringObject(VENDOR)
+                self._info.get_object()["/Producer"] = generic.TextStringObject(VENDOR)  # type: ignore[no-untyped-call]
                 self.mark_update(self._info)
 
     return PdfaWriter

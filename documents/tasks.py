@@ -1,7 +1,8 @@
 from celery import shared_task
 
 
-@shared_task(name="documents.issue", acks_late=True)
+# Celery ships no type information (ignore_missing_imports), so its decorator is untyped.
+@shared_task(name="documents.issue", acks_late=True)  # type: ignore[untyped-decorator]
 def issue_document(pk: int) -> str:
     from documents.services import document_issue
 

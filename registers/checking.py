@@ -175,7 +175,7 @@ DATE_ORDER = (
 
 def _check_dates(row: Row) -> None:
     """Each date no earlier than the one before it (the empty ones take their default)."""
-    last_key, last = None, None
+    last_key, last = "", None
     for key in DATE_ORDER:
         day = row.get(key)
         if day is None:

@@ -93,21 +93,26 @@ def parse_money(value) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def _choice(options: dict[str, str]) -> Callable:
-    """Accepts the Chinese label (as the template's drop-down offers) or the API value."""
+class _Choice:
+    """A cell that holds one of fixed values: the Chinese label (or the API value itself)."""
 
-    def parse(value):
+    def __init__(self, options: dict[str, str]):
+        self.mapping = options
+        self.options = list(options)  # the labels, for the help text and the drop-down
+
+    def __call__(self, value: object) -> str:
         text = cell_text(value)
         if not text:
             return ""
-        if text in options:
-            return options[text]
-        if text in options.values():
+        if text in self.mapping:
+            return self.mapping[text]
+        if text in self.mapping.values():
             return text
-        raise CellError(f"“{text[:30]}”不是可选值（{'、'.join(options)}）")
+        raise CellError(f"“{text[:30]}”不是可选值（{'、'.join(self.mapping)}）")
 
-    parse.options = list(options)
-    return parse
+
+def _choice(options: dict[str, str]) -> _Choice:
+    return _Choice(options)
 
 
 def _labels(choices_class, **extra) -> dict[str, str]:

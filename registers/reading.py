@@ -108,8 +108,10 @@ def _normalize(header) -> str:
 
 def check_header(cells: list) -> tuple[list[Column | None], list[str]]:
     """The column of each position (None: ignored) and the problems with the header."""
-    problems, seen, layout = [], set(), []
-    unknown = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    layout: list[Column | None] = []
+    unknown: list[str] = []
     for cell in cells:
         header = _normalize(cell)
         if not header or header in IGNORED_HEADERS:

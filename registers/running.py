@@ -29,7 +29,7 @@ class Steps:
         self.row, self.tz, self.count = row, tz, 0
 
     def at(self, *keys: str) -> services.Imported:
-        day = next((self.row.get(k) for k in keys if self.row.get(k)), None)
+        day = next(self.row.get(k) for k in keys if self.row.get(k))  # checked before
         moment = dt.datetime.combine(day, WORK_HOUR, tzinfo=self.tz)
         self.count += 1
         return services.Imported(
@@ -237,7 +237,8 @@ def import_cases(
             result.file_errors.extend(problems)
             return result
         ctx = Context(organization)
-        rows, seen = [], set()
+        rows: list[Row] = []
+        seen: set[str] = set()
         for number, cells in lines:
             if not any(cell_text(c) for c in cells):
                 continue

@@ -12,8 +12,8 @@ pages, the exports and the API.
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 # The command line (stats_export without --user) acts with the system's full scope, as the
 # Django admin does; it is not a user and holds no membership.
-OPERATOR = SimpleNamespace(is_authenticated=True, is_superuser=True, pk=None, username="system")
+OPERATOR = User(username="system", is_superuser=True)  # never saved
 
 
 def may_view(user) -> bool:
@@ -55,10 +55,18 @@ def home_region(user) -> Region | None:
     or the root of the tree for an administrator."""
     if scope.is_admin(user):
         return Region.objects.filter(parent=None).order_by("path").first()
-    supervised = [m.region for m in scope.memberships(user) if m.role == Role.SUPERVISOR]
+    supervised = [
+        m.region
+        for m in scope.memberships(user)
+        if m.role == Role.SUPERVISOR and m.region is not None
+    ]
     if supervised:
         return min(supervised, key=lambda r: (r.path.count("/"), r.path))
-    committees = [m.organization for m in scope.memberships(user) if m.role in STATS_ROLES]
+    committees = [
+        m.organization
+        for m in scope.memberships(user)
+        if m.role in STATS_ROLES and m.organization is not None
+    ]
     return committees[0].region if committees else None
 
 
@@ -117,6 +125,7 @@ def selection(user, params, *, today: dt.date | None = None, blank_ok: bool = Tr
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(_("查询条件有误：%(error)s") % {"error": first}, fields=errors)
+    assert date_from is not None and date_to is not None  # else an error was raised above
     return Selection(user, region_for(user, params.get("region")), date_from, date_to)
 
 

@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -162,7 +163,7 @@ def statistics_pdf(sel: Selection, table: dict, *, user=None) -> bytes:
 
     now = timezone.localtime()
     cells = table_cells(table)
-    context = {
+    context: dict[str, Any] = {
         "document": {"title": "人民调解纠纷统计表", "issued_at": now.isoformat()},
         "statistics": describe(sel) | cells,
         "generated_by": display_name(user) if getattr(user, "pk", None) else "",

@@ -76,7 +76,7 @@ from cases.models import (
     JudicialConfirmation,
     Region,
 )
-from cases.scope import case_scope_q
+from cases.scope import Viewer, case_scope_q
 from workflows import deadlines
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -91,7 +91,7 @@ LOCAL_ROOT = "local"  # the by_child_region key of cases located in the region i
 
 @dataclass(frozen=True)
 class Selection:
-    user: object
+    user: Viewer
     region: Region
     date_from: dt.date
     date_to: dt.date

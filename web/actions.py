@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from web import forms
 from workflows import selectors, services
@@ -16,7 +17,7 @@ from workflows import selectors, services
 @dataclass(frozen=True)
 class Action:
     name: str
-    label: str
+    label: StrOrPromise
     form: type
     run: Callable  # (case, actor, ip, cleaned_data) -> object
     primary: bool = False

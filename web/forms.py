@@ -137,7 +137,7 @@ class PartyForm(forms.Form):
     kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices)
     name = forms.CharField(label=_("姓名/名称"), max_length=100)
     gender = forms.ChoiceField(
-        label=_("性别"), required=False, choices=[("", "—")] + Gender.choices
+        label=_("性别"), required=False, choices=[("", "—"), *Gender.choices]
     )
     ethnicity = forms.CharField(label=_("民族"), required=False, max_length=16)
     birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())

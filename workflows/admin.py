@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from workflows.models import CaseEvent, Notification
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin[CaseEvent]):
     """Append-only: visible to admins, never editable."""
 
     list_display = ["at", "case", "name", "from_status", "to_status", "actor", "ip"]
@@ -12,17 +13,8 @@ class CaseEventAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "actor__username"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(admin.ModelAdmin[Notification]):
     list_display = ["created_at", "user", "kind", "message", "read_at"]
     list_filter = ["kind"]

@@ -5,6 +5,7 @@ read them; `sla_sweep` only records events and sends reminders."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES, Status
-from cases.models import DeadlineSettings
+from cases.models import Agreement, Case, DeadlineSettings
 
 # Set only while a past case is entered from a register (services' `imported=`): the service
 # then dates every change, deadline and risk check at the register's date, not at today.
@@ -28,7 +29,7 @@ def today() -> dt.date:
 
 
 @contextmanager
-def clock_at(moment: dt.datetime | None):
+def clock_at(moment: dt.datetime | None) -> Iterator[None]:
     """Read the clock as `moment` inside the block (None: the real time)."""
     token = _clock.set(moment)
     try:
@@ -37,7 +38,7 @@ def clock_at(moment: dt.datetime | None):
         _clock.reset(token)
 
 
-def stage_deadline(case, *, on: dt.date | None = None) -> dt.date | None:
+def stage_deadline(case: Case, *, on: dt.date | None = None) -> dt.date | None:
     """The deadline of the stage `case` has just entered."""
     conf = DeadlineSettings.current()
     on = on or today()
@@ -61,7 +62,7 @@ def stage_deadline(case, *, on: dt.date | None = None) -> dt.date | None:
     return None
 
 
-def judicial_window_end(agreement) -> dt.date:
+def judicial_window_end(agreement: Agreement) -> dt.date:
     return agreement.effective_on + dt.timedelta(
         days=DeadlineSettings.current().judicial_window_days
     )
@@ -77,7 +78,7 @@ def due_soon_q(on: dt.date | None = None) -> Q:
     return Q(status__in=OPEN_STATUSES, deadline__gte=on, deadline__lte=soon)
 
 
-def deadline_state(case, on: dt.date | None = None) -> str:
+def deadline_state(case: Case, on: dt.date | None = None) -> str:
     """ "overdue", "due_soon" or "" for one case (the same rule as the querysets)."""
     on = on or today()
     if case.status not in OPEN_STATUSES or not case.deadline:

@@ -18,10 +18,11 @@ whether the change came from a task page, the API, an import or a command.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db.models import Q
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -35,7 +36,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from cases import scope
 from cases.choices import Role, Status
 from cases.models import Case
-from cases.scope import ASSIGNED
+from cases.scope import ASSIGNED, Viewer
 from core.i18n import official
 from workflows import notify
 from workflows.models import MediationProcess
@@ -43,7 +44,7 @@ from workflows.models import MediationProcess
 OPEN_TASK = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
-def _stage_node(case) -> str:
+def _stage_node(case: Case) -> str:
     if case.status == Status.FOLLOW_UP:
         visited = case.followupvisits.filter(superseded_by__isnull=True).exists()
         return "archive" if visited else "follow_up"
@@ -70,11 +71,11 @@ class TaskPageView:
         return view
 
 
-def _route_to(name):
+def _route_to(name: str) -> Callable[[Any], bool]:
     return lambda activation: _stage_node(activation.process.case) == name
 
 
-class MediationFlow(flow.Flow):
+class MediationFlow(flow.Flow):  # type: ignore[misc]  # viewflow has no type information
     process_class = MediationProcess
     process_title = "人民调解"
     process_description = "受理 → 调查 → 调解 → 结案 → 回访 → 归档"
@@ -101,10 +102,11 @@ class MediationFlow(flow.Flow):
 
     end = flow.End()
 
-    def start_case(self, activation, case):
-        activation.process.case = case
-        activation.process.save()
-        return activation.process
+    def start_case(self, activation: Any, case: Case) -> MediationProcess:
+        process: MediationProcess = activation.process
+        process.case = case
+        process.save()
+        return process
 
 
 # Who may work on each node's task: the roles of SPEC §4, per task (cases.scope's vocabulary).
@@ -126,11 +128,12 @@ NODE_TITLES = {
 }
 
 
-def node_name(task) -> str:
-    return task.flow_task.name
+def node_name(task: Task) -> str:
+    name: str = task.flow_task.name
+    return name
 
 
-def open_task(case):
+def open_task(case: Case) -> Task | None:
     return (
         Task.objects.filter(process__mediationprocess__case=case, status__in=OPEN_TASK)
         .order_by("-created")
@@ -138,7 +141,7 @@ def open_task(case):
     )
 
 
-def _execute(task, actor) -> None:
+def _execute(task: Task, actor: User | None) -> None:
     """Finish a human task the way its page would: assign, start, execute (which creates
     the route gateway and, through it, the next task)."""
     activation = task.flow_task.activation_class(task)
@@ -149,7 +152,7 @@ def _execute(task, actor) -> None:
     activation.execute()
 
 
-def sync(case, actor=None, *, announce: bool = True) -> None:
+def sync(case: Case, actor: User | None = None, *, announce: bool = True) -> None:
     """Bring the flow in line with the case, inside the caller's transaction: start the
     process for a new case; when the case has left the stage of its open task, execute that
     task so the route creates the next one and tell its people (not for imported past
@@ -177,7 +180,7 @@ def sync(case, actor=None, *, announce: bool = True) -> None:
         process.save(update_fields=["status", "finished"])
 
 
-def _announce(case, node: str, actor) -> None:
+def _announce(case: Case, node: str, actor: User | None) -> None:
     """Tell the people who now have a task on the case (not the one who just acted). The
     mediators' first task is announced by `accept` itself ("您被指派为承办调解员")."""
     if node == "investigate":
@@ -192,12 +195,13 @@ def _announce(case, node: str, actor) -> None:
     notify.task_opened(case, title, [u for u in users if u != actor])
 
 
-def tasks_for(user):
+def tasks_for(user: Viewer) -> QuerySet[Task]:
     """Open tasks this user may work on: the project's scope rule first, then the node's
     roles. Supervisors have none (they read, they do not act)."""
     if not getattr(user, "is_authenticated", False):
-        return Task.objects.none()
-    base = Task.objects.filter(
+        none: QuerySet[Task] = Task.objects.none()  # viewflow's models are untyped
+        return none
+    base: QuerySet[Task] = Task.objects.filter(
         status__in=OPEN_TASK, process__mediationprocess__case__in=_visible(user)
     )
     if scope.is_admin(user):
@@ -215,13 +219,15 @@ def tasks_for(user):
     return base.filter(parts).distinct()
 
 
-def _visible(user):
-    return Case.objects.visible_to(user).values("pk")
+def _visible(user: Viewer) -> QuerySet[Case, Mapping[str, Any]]:
+    # typed here: Case.objects is Any to mypy (Case has an untyped django_fsm base)
+    pks: QuerySet[Case, Mapping[str, Any]] = Case.objects.visible_to(user).values("pk")
+    return pks
 
 
-def check(cases=None) -> list[tuple[int, str]]:
+def check(cases: QuerySet[Case] | None = None) -> list[tuple[int, str]]:
     """Consistency between cases and their processes: [(case id, problem)]."""
-    problems = []
+    problems: list[tuple[int, str]] = []
     qs = cases if cases is not None else Case.objects.exclude(status=Status.NEW)
     for case in qs.iterator():
         process = MediationProcess.objects.filter(case=case).first()
@@ -246,7 +252,7 @@ def check(cases=None) -> list[tuple[int, str]]:
     return problems
 
 
-def repair(case, actor=None) -> None:
+def repair(case: Case, actor: User | None = None) -> None:
     """Cancel the open tasks and put the flow where the case is (used by `flow_check --repair`
     after a manual undo/cancel in viewflow)."""
     process = MediationProcess.objects.filter(case=case).first()

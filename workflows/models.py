@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from viewflow.workflow.models import Process
+
+if TYPE_CHECKING:
+    from cases.models import Case
 
 
 class CaseEvent(models.Model):
@@ -44,13 +49,13 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Append-only is an integrity rule, so it holds for every caller, the admin included.
         if self.pk is not None:
             raise ValueError("案件日志只能追加，不能修改。")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValueError("案件日志只能追加，不能删除。")
 
 
@@ -80,12 +85,12 @@ class Notification(models.Model):
         return self.message
 
 
-class MediationProcess(Process):
+class MediationProcess(Process):  # type: ignore[misc]  # viewflow has no type information
     """The viewflow process of one case (STACK.md: the Case's FSM owns the lifecycle, the flow
     owns who does what next). Created and advanced only by workflows.flows.sync, which the
     transition service calls inside its transaction."""
 
-    case = models.OneToOneField(
+    case: models.OneToOneField[Case, Case] = models.OneToOneField(
         "cases.Case", on_delete=models.PROTECT, related_name="process", verbose_name="案件"
     )
 

@@ -3,20 +3,28 @@ transaction; e-mail goes out only after commit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from cases.choices import Role
 from core.i18n import in_official_language
 from workflows.models import Notification
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as UserModel
+
+    from cases.models import Case, SupervisionNotice
+
 User = get_user_model()
 
 
-def _send(users, case, kind: str, message: str) -> None:
+def _send(users: Iterable[UserModel], case: Case, kind: str, message: str) -> None:
     users = [u for u in dict.fromkeys(users) if u is not None]
     Notification.objects.bulk_create(
         [Notification(user=u, case=case, kind=kind, message=message) for u in users]
@@ -28,7 +36,7 @@ def _send(users, case, kind: str, message: str) -> None:
         )
 
 
-def supervisors_in_scope(case):
+def supervisors_in_scope(case: Case) -> QuerySet[UserModel]:
     """Supervisors whose region is the case's region or one of its ancestors."""
     ancestors = [p for p in case.region_path.split("/") if p]
     return User.objects.filter(
@@ -36,7 +44,9 @@ def supervisors_in_scope(case):
     ).distinct()
 
 
-def committee(case, roles=(Role.DIRECTOR, Role.CLERK)):
+def committee(
+    case: Case, roles: Iterable[str] = (Role.DIRECTOR, Role.CLERK)
+) -> QuerySet[UserModel]:
     return User.objects.filter(
         memberships__organization_id=case.organization_id,
         memberships__role__in=roles,
@@ -45,17 +55,17 @@ def committee(case, roles=(Role.DIRECTOR, Role.CLERK)):
 
 
 @in_official_language
-def task_assigned(case, users) -> None:
+def task_assigned(case: Case, users: Iterable[UserModel]) -> None:
     _send(users, case, Notification.Kind.TASK_ASSIGNED, f"{case.number}：您被指派为承办调解员")
 
 
 @in_official_language
-def task_opened(case, title: str, users) -> None:
+def task_opened(case: Case, title: str, users: Iterable[UserModel]) -> None:
     _send(users, case, Notification.Kind.TASK_ASSIGNED, f"{case.number}：新的待办任务“{title}”")
 
 
 @in_official_language
-def escalated(case, from_name: str) -> None:
+def escalated(case: Case, from_name: str) -> None:
     _send(
         committee(case),
         case,
@@ -65,7 +75,7 @@ def escalated(case, from_name: str) -> None:
 
 
 @in_official_language
-def high_risk(case) -> None:
+def high_risk(case: Case) -> None:
     label = case.get_risk_level_display()
     _send(
         list(supervisors_in_scope(case)) + list(committee(case, (Role.DIRECTOR,))),
@@ -76,7 +86,7 @@ def high_risk(case) -> None:
 
 
 @in_official_language
-def overdue(case) -> None:
+def overdue(case: Case) -> None:
     users = list(case.mediators.all()) + list(committee(case, (Role.DIRECTOR,)))
     _send(
         users,
@@ -87,7 +97,7 @@ def overdue(case) -> None:
 
 
 @in_official_language
-def due_soon(case) -> None:
+def due_soon(case: Case) -> None:
     users = list(case.mediators.all()) or list(committee(case))
     _send(
         users,
@@ -98,10 +108,10 @@ def due_soon(case) -> None:
 
 
 @in_official_language
-def supervision(case, notice) -> None:
+def supervision(case: Case, notice: SupervisionNotice) -> None:
     users = list(case.mediators.all()) + list(committee(case))
     _send(users, case, Notification.Kind.SUPERVISION, f"{case.number}：收到督办通知")
 
 
-def unread_count(user) -> int:
+def unread_count(user: UserModel) -> int:
     return Notification.objects.filter(Q(user=user), read_at__isnull=True).count()

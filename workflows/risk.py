@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, Q
 
 from cases.choices import RiskFactor, RiskLevel
 from core.i18n import official
+
+if TYPE_CHECKING:
+    from cases.models import Case, Party
 
 POINTS = {
     RiskFactor.GROUP_5: 20,
@@ -32,18 +37,27 @@ LEVELS = [
 LARGE_AMOUNT = Decimal("100000")
 
 
+class Reason(TypedDict):
+    """One factor of the score, as stored in `Case.risk_reasons`."""
+
+    factor: str
+    label: str
+    points: int
+    source: str
+
+
 @dataclass(frozen=True)
 class Assessment:
     score: int
     level: str
-    reasons: list[dict]
+    reasons: list[Reason]
 
 
 def level_for(score: int) -> str:
     return next(level for threshold, level in LEVELS if score >= threshold)
 
 
-def party_keys(parties) -> set[str]:
+def party_keys(parties: Iterable[Party]) -> set[str]:
     """A person is the same person if the ID number matches, else name and phone."""
     keys = set()
     for p in parties:
@@ -51,7 +65,7 @@ def party_keys(parties) -> set[str]:
     return keys
 
 
-def is_repeat_dispute(case) -> bool:
+def is_repeat_dispute(case: Case) -> bool:
     """Another case registered in the 12 months before this one shares ≥2 of its parties."""
     from cases.models import Party
 
@@ -73,13 +87,13 @@ def is_repeat_dispute(case) -> bool:
     )
 
 
-def _official_label(factor) -> str:
+def _official_label(factor: RiskFactor) -> str:
     """Stored on the case (and printed): Chinese whatever the acting user reads."""
     with official():
         return str(factor.label)
 
 
-def assess(case, *, overdue: bool) -> Assessment:
+def assess(case: Case, *, overdue: bool) -> Assessment:
     factors = {RiskFactor(f) for f in case.risk_factors}
     if RiskFactor.GROUP_10 in factors:
         factors.discard(RiskFactor.GROUP_5)  # the larger group counts once, not twice
@@ -90,7 +104,7 @@ def assess(case, *, overdue: bool) -> Assessment:
         automatic.add(RiskFactor.REPEAT_DISPUTE)
     if overdue:
         automatic.add(RiskFactor.OVERDUE)
-    reasons = [
+    reasons: list[Reason] = [
         {
             "factor": f.value,
             "label": _official_label(f),

@@ -94,3 +94,25 @@ def test_verify_unknown_or_unissued_is_404(register):
     pending = register().documents.get()
     error(api().get(url("verify", "no-such-token")), 404, "not_found")
     error(api().get(url("verify", pending.token)), 404, "not_found")
+
+
+@pytest.mark.parametrize("accept", ["application/pdf", "*/*", None, "application/pdf, */*;q=0.1"])
+def test_pdf_for_a_client_that_asks_for_a_pdf(issued, clerk, accept):
+    client = api(clerk)
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = client.get(url("document-pdf", issued.pk), **headers)
+    assert response.status_code == 200, response.content[:200]
+    assert response["Content-Type"] == "application/pdf"
+    assert hashlib.sha256(_bytes(response)).hexdigest() == issued.sha256
+
+
+def test_pdf_errors_are_json_even_when_a_pdf_was_asked_for(register, clerk):
+    doc = register().documents.get()  # pending: no file yet
+    response = api(clerk).get(url("document-pdf", doc.pk), HTTP_ACCEPT="application/pdf")
+    assert response["Content-Type"].startswith("application/json")
+    error(response, 409, "invalid_state")
+
+
+def test_pdf_406_only_for_a_client_that_accepts_neither(issued, clerk):
+    response = api(clerk).get(url("document-pdf", issued.pk), HTTP_ACCEPT="text/html")
+    error(response, 406, "not_acceptable")

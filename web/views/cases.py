@@ -153,12 +153,12 @@ def case_detail(request, pk: int):
 
 
 def _status_label(value: str) -> str:
-    return Status(value).label if value in Status.values else value
+    return str(Status(value).label) if value in Status.values else value
 
 
 def _describe_state(state: dict) -> dict:
     users = get_user_model().objects.filter(pk__in=state.get("mediators") or [])
-    org = Organization.objects.filter(pk=state.get("organization")).first()
+    org = Organization.objects.filter(pk=state.get("organization") or 0).first()
     return {
         "status": Status(state["status"]).label if state.get("status") else "",
         "outcome": Outcome(state["outcome"]).label if state.get("outcome") else "",

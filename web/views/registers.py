@@ -79,24 +79,24 @@ def _forget(request) -> None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request, organization: int):
-    organization = get_object_or_404(selectors.organizations_for(request.user), pk=organization)
-    if not importing.may_import(request.user, organization):
+    committee = get_object_or_404(selectors.organizations_for(request.user), pk=organization)
+    if not importing.may_import(request.user, committee):
         raise PermissionDenied(_("只有本调委会的登记员或主任可以导入案件。"))
     context = {
-        "organization": organization,
+        "organization": committee,
         "columns": importing.COLUMNS,
         "max_rows": PAGE_MAX_ROWS,
         "form": UploadForm(),
     }
     if request.method == "POST" and request.POST.get("step") == "confirm":
-        return _confirm(request, organization, context)
+        return _confirm(request, committee, context)
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         context["form"] = form
         if form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
-            result = _run(data, upload.name, organization, request.user, dry_run=True)
+            result = _run(data, upload.name, committee, request.user, dry_run=True)
             context.update(result=result, filename=upload.name)
             _forget(request)
             if result.ok:
@@ -105,7 +105,7 @@ def import_page(request, organization: int):
                     f"imports/{uuid.uuid4().hex}{suffix}", ContentFile(data)
                 )
                 request.session[SESSION_KEY] = {
-                    "organization": organization.pk,
+                    "organization": committee.pk,
                     "path": path,
                     "name": upload.name,
                     "sha256": hashlib.sha256(data).hexdigest(),

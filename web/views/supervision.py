@@ -265,7 +265,7 @@ def supervise(request, pk: int):
         messages.success(
             request,
             _("已对案件%(number)s发出督办通知（反馈期限%(date)s），督办通知书正在生成。")
-            % {"number": case.number, "date": notice.reply_by.isoformat()},
+            % {"number": case.number, "date": notice.reply_by or "—"},
         )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

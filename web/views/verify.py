@@ -11,7 +11,7 @@ def verify(request, token: str):
     doc = Document.objects.select_related("case").filter(token=token).first()
     if doc is None or doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
         raise Http404("文书不存在")
-    upload_result = None
+    upload_result: dict[str, object] | None = None
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:

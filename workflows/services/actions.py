@@ -140,6 +140,7 @@ def case_supervise(
             if not scope.is_admin(actor)
             else ch.case.region
         )
+        assert actor is not None  # action's check_role refuses no actor (NotFound)
         notice = SupervisionNotice.objects.create(
             case=ch.case,
             created_by=actor,

@@ -92,7 +92,7 @@ def judicial_confirmation_add(
             case=ch.case,
             created_by=actor,
             agreement=agreement,
-            applied_on=applied,
+            applied_on=applied,  # type: ignore[misc]  # None: full_clean below reports it
             court=court,
             result=result,
             result_on=date_or_none(result_on, "result_on"),

@@ -107,7 +107,7 @@ def case_register(
     with clock(imported), transaction.atomic():
         now = deadlines.now()
         year = timezone.localdate(now).year
-        case = Case(
+        case: Case = Case(  # Case() is Any to mypy (its django_fsm base is untyped)
             organization=organization,
             region=region,
             region_path=region.path,

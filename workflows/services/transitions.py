@@ -139,6 +139,7 @@ def _record_agreement(
             case, kind=kind, terms=list(terms), performance_deadline=deadline, signatures=sig
         )
     )
+    assert deadline is not None  # else the guard has raised (履行期限)
     case.record_agreement()
     year = deadlines.today().year
     seq = next_number(case.organization, year, "agreement")
@@ -209,6 +210,7 @@ def _extend_deadline(
     )
     case.extend_deadline()
     old = case.deadline or deadlines.today()
+    assert ch.actor is not None  # case_transition's check_role refuses no actor (NotFound)
     ext = DeadlineExtension.objects.create(
         case=case,
         created_by=ch.actor,
@@ -240,7 +242,7 @@ def _approve_closure(ch: Change, spec: Spec, *, summary_of_work: str = "") -> No
         case.approve_closure_to_archive()
         case.archived_at = deadlines.now()
     case.closed_at = deadlines.now()
-    ch.documents = [("CLS", None)] + ([] if follow_up else [("DOS", None)])
+    ch.documents = [("CLS", None), *([] if follow_up else [("DOS", None)])]
 
 
 def _reopen(ch: Change, spec: Spec, *, reason: str = "") -> None:

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from documents.models import Document
 from documents.services import document_issue
@@ -7,10 +9,10 @@ from documents.services import document_issue
 class Command(BaseCommand):
     help = "Re-render failed (and, with --pending, stuck pending) documents."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--pending", action="store_true", help="also pending documents")
 
-    def handle(self, *args, pending: bool, **options):
+    def handle(self, *args: Any, pending: bool, **options: Any) -> None:
         statuses = [Document.Status.FAILED] + ([Document.Status.PENDING] if pending else [])
         results = [
             document_issue(pk).status

@@ -5,7 +5,9 @@ from outside the service layer (a process cancelled or a task undone in viewflow
 database restore): --repair cancels the stray tasks and opens the task the case's stage needs.
 """
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from cases.models import Case
@@ -15,10 +17,10 @@ from workflows import flows
 class Command(BaseCommand):
     help = "检查案件与调解流程（viewflow）是否一致；--repair 按案件状态修复流程。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--repair", action="store_true", help="按案件当前阶段修复流程任务")
 
-    def handle(self, *args, repair=False, **options):
+    def handle(self, *args: Any, repair: bool = False, **options: Any) -> None:
         problems = flows.check()
         for pk, problem in problems:
             number = Case.objects.filter(pk=pk).values_list("number", flat=True).first()

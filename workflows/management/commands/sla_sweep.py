@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from cases.models import Case
@@ -9,7 +11,7 @@ from workflows.services import case_mark_overdue
 class Command(BaseCommand):
     help = "Record overdue cases once per deadline (event + risk) and send due-soon reminders."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         overdue = sum(
             case_mark_overdue(case)
             for case in Case.objects.filter(deadlines.overdue_q()).iterator(chunk_size=500)
