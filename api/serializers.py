@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import choices, scope
+from cases import choices, identity, party_view, scope
 from cases.models import (
     Case,
     DisputeType,
@@ -18,15 +19,13 @@ from cases.models import (
     InvestigationRecord,
     MediationSession,
     Organization,
-    Party,
     Region,
     display_name,
 )
-from cases.validators import mask, validate_id_number, validate_phone
+from cases.validators import validate_phone
 from documents.models import Document
 from workflows import deadlines, selectors
 from workflows.models import CaseEvent
-from workflows.services import PARTY_FIELDS
 
 
 class StrictSerializer(serializers.Serializer):
@@ -228,16 +227,34 @@ class VerifySerializer(serializers.Serializer):
 
 
 # --- cases: output ------------------------------------------------------------------------
-class PartySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Party
-        fields = ["id", *PARTY_FIELDS]
+class PartySerializer(serializers.Serializer):
+    """A party as the requesting user may see it: cases.party_view decides (SPEC §11); the
+    fields below only describe its answer for the schema."""
+
+    id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=choices.PartyRole.choices)
+    kind = serializers.ChoiceField(choices=choices.PartyKind.choices)
+    name = serializers.CharField()
+    gender = serializers.CharField()
+    ethnicity = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True, help_text="null when masked")
+    birth_year = serializers.IntegerField(allow_null=True)
+    id_type = serializers.ChoiceField(choices=choices.IdType.choices)
+    id_number = serializers.CharField(help_text="last 4 characters only when masked")
+    id_country = serializers.CharField()
+    phone = serializers.CharField(help_text="last 4 digits only when masked")
+    address = serializers.CharField(help_text="down to the village/community when masked")
+    occupation = serializers.CharField()
+    uscc = serializers.CharField()
+    legal_representative = serializers.CharField()
+    masked = serializers.BooleanField()
 
     def to_representation(self, party):
-        data = super().to_representation(party)
-        if self.context.get("masked", True):
-            data["id_number"], data["phone"] = mask(party.id_number), mask(party.phone)
-        return data
+        data = party_view.view(self.context["request"].user, party, full=self.context.get("full"))
+        return {
+            **data,
+            "birth_date": data["birth_date"].isoformat() if data["birth_date"] else None,
+        }
 
 
 class RiskSerializer(serializers.Serializer):
@@ -333,8 +350,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, case):
-        masked = not scope.sees_personal_data(self._user(), case)
-        return PartySerializer(case.parties.all(), many=True, context={"masked": masked}).data
+        full = scope.sees_personal_data(self._user(), case)
+        context = {"request": self.context["request"], "full": full}
+        return PartySerializer(case.parties.all(), many=True, context=context).data
 
     @extend_schema_field(RiskSerializer)
     def get_risk(self, case):
@@ -366,15 +384,47 @@ class PartyInSerializer(StrictSerializer):
     )
     ethnicity = serializers.CharField(max_length=16, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
-    # The model's own validators, so an error points at parties[i], not at an unnamed party.
-    id_number = serializers.CharField(
-        max_length=18, required=False, allow_blank=True, validators=[validate_id_number]
+    # Without `id_type` (clients written before the types): an 18-character number is a
+    # resident ID, no number none (cases.identity.infer_type).
+    id_type = serializers.ChoiceField(choices=choices.IdType.choices, required=False)
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    id_country = serializers.CharField(
+        max_length=3, required=False, allow_blank=True, help_text="passport: ISO 3166 alpha-3"
     )
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, validators=[validate_phone]
     )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
     occupation = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    uscc = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    legal_representative = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def to_internal_value(self, data):
+        """The number checked by its type here, so that an error points at
+        parties[i].id_number, next to any other field's error of the same party."""
+        errors = {}
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors, attrs = dict(exc.detail), None
+        if errors.keys() & {"id_type", "id_number", "id_country", "uscc"} or not isinstance(
+            data, Mapping
+        ):
+            raise serializers.ValidationError(errors)
+        number, country = str(data.get("id_number") or ""), str(data.get("id_country") or "")
+        id_type = data.get("id_type") or identity.infer_type(number)
+        checked = {}
+        try:
+            checked["id_number"] = identity.check(id_type, number, country=country)
+        except DjangoValidationError as exc:
+            errors["id_country" if exc.code == "invalid_country" else "id_number"] = exc.messages
+        try:
+            checked["uscc"] = identity.check_uscc(str(data.get("uscc") or ""))
+        except DjangoValidationError as exc:
+            errors["uscc"] = exc.messages
+        if errors or attrs is None:
+            raise serializers.ValidationError(errors)
+        return {**attrs, **checked, "id_type": id_type}
 
 
 class CaseCreateSerializer(StrictSerializer):

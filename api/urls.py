@@ -38,6 +38,7 @@ v1 = [
     path("documents/<int:pk>/pdf/", views.DocumentPdf.as_view(), name="document-pdf"),
     path("verify/<str:token>/", views.Verify.as_view(), name="verify"),
     path("stats/", include("api.stats")),
+    path("access-log/", include("api.access_log")),
 ]
 
 urlpatterns = [

@@ -28,6 +28,7 @@ from cases.models import DisputeType, Membership, Region
 from core.errors import InvalidInput
 from documents import access
 from documents.models import Document
+from supervision import access_log
 from workflows import selectors, services
 
 
@@ -61,8 +62,15 @@ def apply_if_match(request, case) -> None:
     case.version = int(match["version"])
 
 
-def case_answer(request, pk: int, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
-    case = get_case(request, pk, selectors.case_detail_for(request.user))
+def read_case(request, pk: int):
+    """The case with everything its answer shows, if the user may see it."""
+    return get_case(request, pk, selectors.case_detail_for(request.user))
+
+
+def case_answer(
+    request, pk: int, *, status_code=status.HTTP_200_OK, headers=None, case=None
+) -> Response:
+    case = case or read_case(request, pk)
     data = s.CaseDetailSerializer(case, context={"request": request}).data
     return Response(data, status=status_code, headers=headers)
 
@@ -215,7 +223,11 @@ class CaseList(APIView):
 class CaseDetail(APIView):
     @extend_schema(tags=["cases"], responses={200: s.CaseDetailSerializer, **errors(401, 404)})
     def get(self, request, pk: int):
-        return case_answer(request, pk)
+        case = read_case(request, pk)
+        access_log.record(
+            request.user, kind=access_log.Kind.API_CASE, ip=client_ip(request), case=case
+        )
+        return case_answer(request, pk, case=case)
 
 
 TRANSITION_BODY = PolymorphicProxySerializer(
@@ -375,6 +387,13 @@ class DocumentPdf(APIView):
             filename=f"{doc.code}-{doc.pk}-v{doc.version}.pdf",
         )
         response["ETag"] = f'"{doc.sha256}"'
+        access_log.record(
+            request.user,
+            kind=access_log.Kind.PDF_DOWNLOAD,
+            ip=client_ip(request),
+            case=doc.case,
+            detail=f"API：{doc}",
+        )
         return response
 
 

@@ -79,6 +79,19 @@ class PartyKind(models.TextChoices):
     ORGANIZATION = "organization", _("法人或其他组织")
 
 
+class IdType(models.TextChoices):
+    """Identity documents a party may show (SPEC §11); the checks are cases/identity.py."""
+
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    RESIDENT_ID_15 = "resident_id_15", _("一代身份证（15位）")
+    HMT_RESIDENCE = "hmt_residence", _("港澳台居民居住证")
+    HK_MACAO_PERMIT = "hk_macao_permit", _("港澳居民来往内地通行证")
+    TAIWAN_PERMIT = "taiwan_permit", _("台湾居民来往大陆通行证")
+    FOREIGN_PERMANENT = "foreign_permanent", _("外国人永久居留身份证")
+    PASSPORT = "passport", _("护照")
+    NONE = "none", _("无/不详")
+
+
 class Gender(models.TextChoices):
     MALE = "male", _("男")
     FEMALE = "female", _("女")

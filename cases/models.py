@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from cases import choices
-from cases.validators import certificate_problem, validate_id_number, validate_phone
+from cases import choices, identity
+from cases.validators import certificate_problem, validate_phone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -387,12 +387,18 @@ class Party(models.Model):
     gender = models.CharField("性别", max_length=8, choices=choices.Gender.choices, blank=True)
     ethnicity = models.CharField("民族", max_length=16, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
-    id_number = models.CharField(
-        "身份证号", max_length=18, blank=True, validators=[validate_id_number]
+    # The number is checked by its type (cases/identity.py) in `clean`; "" until then means
+    # "as a client written before the types meant it" (identity.infer_type).
+    id_type = models.CharField(
+        "证件类型", max_length=20, choices=choices.IdType.choices, blank=True, default=""
     )
+    id_number = models.CharField("证件号码", max_length=20, blank=True)
+    id_country = models.CharField("签发国家（护照）", max_length=3, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True, validators=[validate_phone])
     address = models.CharField("住址", max_length=200, blank=True)
     occupation = models.CharField("职业或法定代表人", max_length=100, blank=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=100, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "当事人"
@@ -401,6 +407,28 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.name}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        if not self.id_type:
+            self.id_type = identity.infer_type(self.id_number)
+        try:
+            self.id_number = identity.check(self.id_type, self.id_number, country=self.id_country)
+        except ValidationError as exc:
+            field = "id_country" if exc.code == "invalid_country" else "id_number"
+            errors[field] = [exc]
+        self.id_country = self.id_country.upper() if self.id_type == choices.IdType.PASSPORT else ""
+        try:
+            self.uscc = identity.check_uscc(self.uscc)
+        except ValidationError as exc:
+            errors["uscc"] = [exc]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def id_label(self) -> str:
+        """What a document prints before the number: 身份证号, 护照号 …"""
+        return identity.number_label(self.id_type)
 
 
 class Record(models.Model):

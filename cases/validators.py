@@ -6,25 +6,19 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.exceptions import ValidationError
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
+
+from cases import identity
+from cases.choices import IdType
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def validate_id_number(value: str) -> None:
-    """居民身份证号: 18 characters, valid region/birth date and check digit (GB 11643)."""
-    if not value:
-        return
-    try:
-        ric.validate(value.upper())
-    except StdnumError:
-        raise ValidationError(
-            "身份证号“%(value)s”无效：请检查位数、出生日期和末位校验码。",
-            code="invalid_id_number",
-            params={"value": value},
-        ) from None
+    """居民身份证号 (18 位), as cases.identity checks it: check digit, birth date, province; the
+    county code is not held against the birth year (see cases/identity.py)."""
+    if value:
+        identity.check(IdType.RESIDENT_ID, value)
 
 
 def validate_phone(value: str) -> None:

@@ -7,7 +7,7 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_cache, env_choice, env_int, env_list, env_str
 
 # Lets the code write generic Django classes (admin.ModelAdmin[Case], QuerySet[Case]) at run
 # time as mypy reads them.
@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestIdMiddleware",  # first: every log line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +131,10 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# One cache for every web node and worker (rate limits, the cached list counts): the database by
+# default, Redis with CACHE_URL=redis://… (config/env.py). Sessions stay in the database.
+CACHES = {"default": env_cache("CACHE_URL", table="tiaojie_cache")}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -176,6 +181,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # WeasyPrint's memory climbs across renders: recycle worker processes (STACK.md).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 100, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
+# `celery -A config beat` (the schedule is in config/celery.py) keeps its state under var/.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
@@ -237,10 +244,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
+# text: the message alone, as before; json: one JSON object a line (config/log.py).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.log.RequestIdFilter"}},
+    "formatters": {"json": {"()": "config.log.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"]}
+        | ({"formatter": "json"} if LOG_FORMAT == "json" else {})
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # WeasyPrint is chatty about CSS it ignores; the renderer listens to it for missing glyphs.
     "loggers": {
@@ -254,4 +268,6 @@ LOGGING = {
 TIAOJIE_NUMBER_FORMAT = "（{year}）{org}人调字第{seq:04d}号"
 TIAOJIE_AGREEMENT_NUMBER_FORMAT = "（{year}）{org}调协字第{seq:04d}号"
 TIAOJIE_SIGNING_ENABLED = env_bool("TIAOJIE_SIGNING_ENABLED", False)
+# SPEC §11: an export showing more cases' personal data than this notifies the supervisors.
+TIAOJIE_BULK_EXPORT_ALERT = env_int("TIAOJIE_BULK_EXPORT_ALERT", 200, minimum=0)
 SILENCED_SYSTEM_CHECKS = ["models.W047"]  # nulls_distinct is enforced on PostgreSQL

@@ -163,10 +163,31 @@ SCENARIOS = [
 
 
 def _person(rng: random.Random, role: str, village: str) -> dict:
+    """A realistic party: mostly resident IDs (often of a county coded after the holder's
+    birth, as real ones are), now and then an old 15-digit number, an elderly party with no
+    card, or a permit or passport (SPEC §11)."""
     from stdnum.cn import ric
 
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 50))
-    body = f"{rng.choice(['110101', '110105'])}{birth:%Y%m%d}{rng.randrange(100, 999)}"
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(365 * 60))
+    # 110111 房山区 (1986), 110115 大兴区 (2001): numbers of people born before those years.
+    body = f"{rng.choice(['110101', '110105', '110111', '110115'])}{birth:%Y%m%d}{rng.randrange(100, 999)}"
+    document = {"id_type": "resident_id", "id_number": body + ric.calc_check_digit(body + "0")}
+    pick = rng.random()
+    if pick < 0.06:
+        document = {"id_type": "none", "id_number": ""}  # an elderly party who brought no card
+    elif pick < 0.10 and birth.year < 2000:
+        document = {
+            "id_type": "resident_id_15",
+            "id_number": f"110105{birth:%y%m%d}{rng.randrange(100, 999)}",
+        }
+    elif pick < 0.12:
+        document = {"id_type": "hk_macao_permit", "id_number": f"H{rng.randrange(10**7, 10**8)}"}
+    elif pick < 0.13:
+        document = {
+            "id_type": "passport",
+            "id_number": f"E{rng.randrange(10**7, 10**8)}",
+            "id_country": "USA",
+        }
     return {
         "role": role,
         "kind": "person",
@@ -174,7 +195,7 @@ def _person(rng: random.Random, role: str, village: str) -> dict:
         "gender": rng.choice(["male", "female"]),
         "ethnicity": "汉族",
         "birth_date": birth,
-        "id_number": body + ric.calc_check_digit(body + "0"),
+        **document,
         "phone": f"13{rng.randrange(100000000, 999999999)}",
         "address": f"{village}{rng.randrange(1, 9)}组{rng.randrange(1, 60)}号",
         "occupation": "农民",

@@ -61,10 +61,15 @@ def parties_data(case: Case) -> list[dict[str, Any]]:
             "gender_label": p.get_gender_display() if p.gender else "",
             "ethnicity": p.ethnicity,
             "birth_date": _d(p.birth_date),
+            "id_type": p.id_type,
+            "id_label": p.id_label,  # 身份证号, 护照号 … (cases.identity)
             "id_number": p.id_number,
+            "id_country": p.id_country,
             "phone": p.phone,
             "address": p.address,
             "occupation": p.occupation,
+            "uscc": p.uscc,
+            "legal_representative": p.legal_representative,
         }
         for p in case.parties.all()
     ]

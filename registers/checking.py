@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
-from cases import choices
+from cases import choices, identity
 from cases.choices import Outcome, Role
 from cases.models import DisputeType, Membership, Organization, Region, display_name
 from registers.columns import COLUMNS, COLUMNS_BY_KEY, CellError, Column
@@ -86,10 +87,25 @@ def parse_row(number: int, cells: list, layout: list, ctx: Context, seen_numbers
     for column in COLUMNS:
         if column.always_required and not row.get(column.key) and not _has_error(row, column):
             row.error(column.key, "必填")
+    _check_identities(row)
     _check_references(row, ctx, seen_numbers)
     _check_outcome(row)
     _check_dates(row)
     return row
+
+
+def _check_identities(row: Row) -> None:
+    """Each party's number by its type (cases.identity), the type inferred when left blank."""
+    for role in ("applicant", "respondent"):
+        number = row.get(f"{role}_id_number") or ""
+        id_type = row.get(f"{role}_id_type") or identity.infer_type(number)
+        try:
+            identity.check(id_type, number, country=row.get(f"{role}_id_country") or "")
+        except ValidationError as exc:
+            key = f"{role}_id_country" if exc.code == "invalid_country" else f"{role}_id_number"
+            row.error(key, exc.messages[0])
+        else:
+            row.values[f"{role}_id_type"] = id_type
 
 
 def _has_error(row: Row, column: Column) -> bool:

@@ -18,7 +18,8 @@ from django.utils import timezone
 from cases import choices
 from cases.choices import Outcome
 from cases.models import DisputeType
-from cases.validators import validate_id_number, validate_phone
+from cases.validators import validate_phone
+from core.spreadsheet import xlsx_row
 
 User = get_user_model()
 
@@ -134,7 +135,7 @@ def _validated(validator, label: str) -> Callable:
         if isinstance(value, float):
             # Excel keeps 15 significant digits: an 18-digit number has already lost its end.
             raise CellError(f"{label}被Excel存成了数字（会丢失末几位），请把该列设为文本后重填")
-        text = cell_text(value).upper() if label == "身份证号" else cell_text(value)
+        text = cell_text(value).upper() if label == "证件号码" else cell_text(value)
         try:
             validator(text)
         except ValidationError as exc:
@@ -144,7 +145,9 @@ def _validated(validator, label: str) -> Callable:
     return parse
 
 
-parse_id_number = _validated(validate_id_number, "身份证号")
+# The number is checked with its type, per row (registers.checking); here only read as text.
+parse_id_number = _validated(lambda text: None, "证件号码")
+parse_id_type = _choice(_labels(choices.IdType))
 parse_phone = _validated(validate_phone, "电话")
 
 
@@ -169,6 +172,7 @@ class Column:
     parse: Callable = cell_text
     max_length: int | None = None
     options: tuple[str, ...] = ()  # the template's drop-down list
+    aliases: tuple[str, ...] = ()  # earlier headers still read (files filled from an old template)
 
     @property
     def always_required(self) -> bool:
@@ -177,7 +181,7 @@ class Column:
 
 AGREEMENTS = "达成书面协议、达成口头协议时必填"
 VISIT = "填写回访日期时必填"
-PERSON_FIELDS = ("gender", "id_number", "phone", "address")
+PERSON_FIELDS = ("gender", "id_type", "id_number", "id_country", "phone", "address")
 
 
 def _party_columns(role: str, label: str, required: str, example: tuple) -> list[Column]:
@@ -186,12 +190,31 @@ def _party_columns(role: str, label: str, required: str, example: tuple) -> list
         Column(role, label, required, "姓名或单位名称", name, max_length=100),
         Column(f"{role}_gender", f"{label}性别", "否", "男 或 女", "男", parse_gender),
         Column(
-            f"{role}_id_number",
-            f"{label}身份证号",
+            f"{role}_id_type",
+            f"{label}证件类型",
             "否",
-            "18位居民身份证号，校验位须正确；请把该列设为文本格式",
+            "居民身份证、一代身份证（15位）、港澳台居民居住证、护照等；不填时按号码判断"
+            "（18位为居民身份证，无号码为无/不详）",
+            "居民身份证",
+            parse_id_type,
+            options=tuple(parse_id_type.options),
+        ),
+        Column(
+            f"{role}_id_number",
+            f"{label}证件号码",
+            "否",
+            "按证件类型校验（居民身份证18位，校验位须正确）；请把该列设为文本格式",
             id_number,
             parse_id_number,
+            aliases=(f"{label}身份证号",),
+        ),
+        Column(
+            f"{role}_id_country",
+            f"{label}护照签发国",
+            "否",
+            "仅护照：三位字母国家代码，如 USA",
+            "",
+            max_length=3,
         ),
         Column(
             f"{role}_phone", f"{label}电话", "否", "11位手机号或带区号的固话", phone, parse_phone
@@ -302,7 +325,7 @@ COLUMNS: list[Column] = [
     ),
     Column("archived_on", "归档日期", "否", "日期，留空为回访日期", "2024-05-12", parse_date),
 ]
-BY_HEADER = {c.header: c for c in COLUMNS}
+BY_HEADER = {c.header: c for c in COLUMNS} | {a: c for c in COLUMNS for a in c.aliases}
 
 
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
@@ -340,21 +363,24 @@ def template_xlsx() -> bytes:
             sheet.add_data_validation(check)
     sheet.freeze_panes = "A2"
     notes = book.create_sheet("填写说明")
-    notes.append(["列名", "是否必填", "填写要求", "示例"])
+    notes.append(xlsx_row(notes, ["列名", "是否必填", "填写要求", "示例"]))
     for cell in notes[1]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        notes.append([column.header, column.required, column.help, column.example])
+        notes.append(xlsx_row(notes, [column.header, column.required, column.help, column.example]))
     for letter, width in zip("ABCD", (20, 30, 60, 24), strict=True):
         notes.column_dimensions[letter].width = width
     notes.append([])
     notes.append(
-        [
-            "说明",
-            "",
-            "第1行为列名，第2行起每行一件已办结的案件；列的顺序不限，带颜色的列须填写。"
-            "导入前会先检查全部行，有任何一行有误则一件也不导入。",
-        ]
+        xlsx_row(
+            notes,
+            [
+                "说明",
+                "",
+                "第1行为列名，第2行起每行一件已办结的案件；列的顺序不限，带颜色的列须填写。"
+                "导入前会先检查全部行，有任何一行有误则一件也不导入。",
+            ],
+        )
     )
     out = io.BytesIO()
     book.save(out)

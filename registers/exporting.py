@@ -3,7 +3,8 @@ and the same masking as the API and the pages — a supervisor gets ID and phone
 their last 4 characters (cases.scope.sees_personal_data, cases.validators.mask).
 
 The workbook is written row by row (openpyxl write-only mode) from a chunked query, so 100,000
-cases take a few MB of memory, not the whole table's."""
+cases take a few MB of memory, not the whole table's. Every row goes through
+core.spreadsheet.xlsx_row: a party named "=HYPERLINK(…)" stays text (SPEC §11)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from typing import IO
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from cases import scope
-from cases.choices import PartyRole
+from cases import party_view, scope
+from cases.choices import IdType, PartyRole
 from cases.models import Case, Party, display_name
-from cases.validators import mask
+from core.spreadsheet import xlsx_row
 
 SHEET = "案件"
 CHUNK = 2000
@@ -41,10 +42,10 @@ HEADERS = [
     "当事人请求",
     "申请人",
     "申请人电话",
-    "申请人身份证号",
+    "申请人证件号码",
     "被申请人",
     "被申请人电话",
-    "被申请人身份证号",
+    "被申请人证件号码",
     "第三人",
     "调解员",
 ]
@@ -55,13 +56,19 @@ def _local(moment: dt.datetime | None):
     return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
-def _people(parties: list[Party], role: str, full: bool) -> tuple[str, str, str]:
-    people = [p for p in parties if p.role == role]
-    show = (lambda v: v) if full else mask
+def _document(party: Party, shown: dict) -> str:
+    """The number as shown, with its type unless it is a resident ID (the usual one)."""
+    if party.id_type == IdType.RESIDENT_ID:
+        return shown["id_number"]
+    return f"{party.get_id_type_display()} {shown['id_number']}"
+
+
+def _people(parties: list[Party], role: str, user, full: bool) -> tuple[str, str, str]:
+    people = [(p, party_view.view(user, p, full=full)) for p in parties if p.role == role]
     return (
-        "、".join(p.name for p in people),
-        "、".join(show(p.phone) for p in people if p.phone),
-        "、".join(show(p.id_number) for p in people if p.id_number),
+        "、".join(p.name for p, _v in people),
+        "、".join(v["phone"] for p, v in people if p.phone),
+        "、".join(_document(p, v) for p, v in people if p.id_number),
     )
 
 
@@ -87,8 +94,8 @@ def case_row(case: Case, user) -> list:
         case.amount_involved,
         case.summary,
         case.requests,
-        *_people(parties, PartyRole.APPLICANT, full),
-        *_people(parties, PartyRole.RESPONDENT, full),
+        *_people(parties, PartyRole.APPLICANT, user, full),
+        *_people(parties, PartyRole.RESPONDENT, user, full),
         "、".join(p.name for p in parties if p.role == PartyRole.THIRD_PARTY),
         "、".join(display_name(u) for u in case.mediators.all()),
     ]
@@ -100,13 +107,13 @@ def write_cases(cases: QuerySet[Case], user, out: IO[bytes]) -> int:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(SHEET)
-    sheet.append(HEADERS)
+    sheet.append(xlsx_row(sheet, HEADERS))
     count = 0
     rows = cases.prefetch_related(
         Prefetch("parties", queryset=Party.objects.order_by("role", "id")), "mediators"
     ).iterator(chunk_size=CHUNK)
     for case in rows:
-        sheet.append(case_row(case, user))
+        sheet.append(xlsx_row(sheet, case_row(case, user)))
         count += 1
     book.save(out)
     return count

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from cases import scope
-from supervision.models import RankingWeights
+from core.admin import ReadOnlyAdmin
+from supervision.models import AccessRecord, RankingWeights
 
 
 @admin.register(RankingWeights)
@@ -25,3 +26,16 @@ class RankingWeightsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(ReadOnlyAdmin[AccessRecord]):
+    """Append-only (SPEC §11): visible to admins, never added, changed or deleted — also not
+    by a superuser (ReadOnlyAdmin refuses all three; the model refuses them as well)."""
+
+    list_display = ["at", "user", "kind", "case", "cases_count", "detail", "ip"]
+    list_filter = ["kind"]
+    search_fields = ["case__number", "user__username", "detail"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "case"]
+    actions = None

@@ -1,5 +1,7 @@
 """The statistics table as cells (one list the page, the .xlsx and the PDF all print, so the
-three show the same numbers), its .xlsx and PDF files, and the audit log as CSV."""
+three show the same numbers), its .xlsx and PDF files, and the audit log as CSV. Every row of
+the .xlsx and the CSV goes through core.spreadsheet (xlsx_row, csv_row): a dispute type, region,
+reason or name beginning with = + - @ is written as text, never as a formula (SPEC §11)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cases.choices import Outcome
 from cases.models import display_name
+from core.spreadsheet import csv_row, xlsx_row
 from supervision.stats import Selection
 
 PCT, INT, MONEY, DAYS, TEXT = "pct", "int", "money", "days", "text"
@@ -119,19 +122,27 @@ def statistics_xlsx(sel: Selection, table: dict) -> bytes:
     sheet = book.active
     sheet.title = _("统计表")
     meta = describe(sel)
-    sheet.append([_("人民调解纠纷统计表")])
+    sheet.append(xlsx_row(sheet, [_("人民调解纠纷统计表")]))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(
-        [_("区域"), meta["region"], _("统计期间（登记日期）"), f"{meta['from']} — {meta['to']}"]
+        xlsx_row(
+            sheet,
+            [
+                _("区域"),
+                meta["region"],
+                _("统计期间（登记日期）"),
+                f"{meta['from']} — {meta['to']}",
+            ],
+        )
     )
     sheet.append([])
     columns = table_columns()
-    sheet.append([label for _k, label, _kind in columns])
+    sheet.append(xlsx_row(sheet, [label for _k, label, _kind in columns]))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     totals = dict(table["totals"], name=_("合计"))
     for row in [*table["rows"], totals]:
-        sheet.append([_cell_value(value(row, k), kind) for k, _l, kind in columns])
+        sheet.append(xlsx_row(sheet, [_cell_value(value(row, k), kind) for k, _l, kind in columns]))
         for cell, (_k, _l, kind) in zip(sheet[sheet.max_row], columns, strict=True):
             if kind in _FORMATS:
                 cell.number_format = _FORMATS[kind]
@@ -140,9 +151,9 @@ def statistics_xlsx(sel: Selection, table: dict) -> bytes:
     sheet.column_dimensions["A"].width = 16
 
     overview = book.create_sheet(_("概况"))
-    overview.append([_("指标"), _("数值")])
+    overview.append(xlsx_row(overview, [_("指标"), _("数值")]))
     for label, v, kind in summary_items(table["totals"]):
-        overview.append([label, _cell_value(v, kind)])
+        overview.append(xlsx_row(overview, [label, _cell_value(v, kind)]))
         if kind in _FORMATS:
             overview.cell(overview.max_row, 2).number_format = _FORMATS[kind]
     overview.column_dimensions["A"].width = 22
@@ -214,9 +225,9 @@ def audit_csv(rows: Iterable[list]) -> Iterator[str]:
     """CSV lines for a streaming response; a BOM first so that Excel reads UTF-8."""
     writer = csv.writer(_Echo())
     yield "\ufeff"
-    yield writer.writerow(audit_header())
+    yield writer.writerow(csv_row(audit_header()))
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(csv_row(row))
 
 
 def audit_row(event, labels: dict) -> list:

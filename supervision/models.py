@@ -1,10 +1,15 @@
-"""Supervision settings. The figures themselves are not stored: supervision/stats.py computes
-them from the cases on every request, so they cannot go stale."""
+"""Supervision settings, and the personal-data access log. The figures themselves are not
+stored: supervision/stats.py computes them from the cases on every request, so they cannot go
+stale."""
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class RankingWeights(models.Model):
@@ -36,3 +41,65 @@ class RankingWeights(models.Model):
             "follow_up": self.follow_up,
             "satisfaction": self.satisfaction,
         }
+
+
+class AccessRecordQuerySet(models.QuerySet["AccessRecord"]):
+    """Append-only also for bulk writes: no UPDATE or DELETE of access records, by anyone."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ValueError("个人信息访问记录只能追加，不能修改。")
+
+    def delete(self) -> NoReturn:
+        raise ValueError("个人信息访问记录只能追加，不能删除。")
+
+
+class AccessRecord(models.Model):
+    """One read of unmasked personal data (SPEC §11 "Who read whom"): who, when, from where,
+    what, which case — or, for an export, how many cases and the filter. Written only by
+    supervision.access_log.record; never changed or deleted, also not in the admin."""
+
+    class Kind(models.TextChoices):
+        CASE_PAGE = "case_page", "案件页面"
+        API_CASE = "api_case", "API案件详情"
+        PDF_DOWNLOAD = "pdf_download", "文书下载"
+        EXPORT = "export", "导出"
+        IMPORT_UPLOAD = "import_upload", "导入上传"
+        PARTY_PORTAL = "party_portal", "当事人端"  # reserved for the party portal (SPEC §14)
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="用户",
+    )
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    kind = models.CharField("访问类别", max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="案件",
+    )
+    cases_count = models.PositiveIntegerField("案件数", default=0)
+    detail = models.CharField("说明", max_length=300, blank=True, default="")
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "个人信息访问记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Append-only is an integrity rule, so it holds for every caller, the admin included.
+        if self.pk is not None or not self._state.adding:
+            raise ValueError("个人信息访问记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError("个人信息访问记录只能追加，不能删除。")

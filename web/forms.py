@@ -3,10 +3,14 @@ workflows.services, whose domain errors the views turn into form errors."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import scope
+from cases import identity, scope
 from cases.choices import (
     RECORDED_RISK_FACTORS,
     AgreementKind,
@@ -14,6 +18,7 @@ from cases.choices import (
     ConfirmationResult,
     FollowUpMethod,
     Gender,
+    IdType,
     PartyKind,
     PartyRole,
     Performance,
@@ -25,7 +30,7 @@ from cases.choices import (
     Status,
 )
 from cases.models import DisputeType, Organization, Region, display_name
-from cases.validators import validate_id_number, validate_phone
+from cases.validators import validate_phone
 
 RISK_CHOICES = [(f, RiskFactor(f).label) for f in RECORDED_RISK_FACTORS]
 OVERDUE_CHOICES = [("", _("全部")), ("yes", _("已超期")), ("no", _("未超期"))]
@@ -141,14 +146,59 @@ class PartyForm(forms.Form):
     )
     ethnicity = forms.CharField(label=_("民族"), required=False, max_length=16)
     birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
+    id_type = forms.ChoiceField(
+        label=_("证件类型"),
+        required=False,
+        choices=[("", _("按号码判断（18位为居民身份证）")), *IdType.choices],
+        help_text=_("不填号码即为“无/不详”：当事人未带证件也可登记。"),
+        # the page shows the chosen type's hint under the number (register.html)
+        widget=forms.Select(
+            attrs={"data-id-hints": json.dumps(identity.HINTS, ensure_ascii=False)}
+        ),
+    )
     id_number = forms.CharField(
-        label=_("身份证号"), required=False, max_length=18, validators=[validate_id_number]
+        label=_("证件号码"),
+        required=False,
+        max_length=20,
+        help_text=_("居民身份证18位，末位可为X；其他证件按所选类型填写。"),
+    )
+    id_country = forms.CharField(
+        label=_("签发国家（护照）"),
+        required=False,
+        max_length=3,
+        help_text=_("三位字母代码，如 USA、KOR"),
     )
     phone = forms.CharField(
         label=_("联系电话"), required=False, max_length=20, validators=[validate_phone]
     )
     address = forms.CharField(label=_("住址"), required=False, max_length=200)
-    occupation = forms.CharField(label=_("职业或法定代表人"), required=False, max_length=100)
+    occupation = forms.CharField(label=_("职业"), required=False, max_length=100)
+    uscc = forms.CharField(label=_("统一社会信用代码（组织）"), required=False, max_length=18)
+    legal_representative = forms.CharField(
+        label=_("法定代表人（组织）"), required=False, max_length=100
+    )
+
+    def clean(self) -> dict[str, Any]:
+        """The number checked by its type here, so the error stands under the field."""
+        data = super().clean() or {}
+        id_type = data.get("id_type") or identity.infer_type(data.get("id_number", ""))
+        try:
+            data["id_number"] = identity.check(
+                id_type, data.get("id_number", ""), country=data.get("id_country", "")
+            )
+        except ValidationError as exc:
+            self.add_error("id_country" if exc.code == "invalid_country" else "id_number", exc)
+        else:
+            data["id_type"] = id_type
+        try:
+            data["uscc"] = identity.check_uscc(data.get("uscc", ""))
+        except ValidationError as exc:
+            self.add_error("uscc", exc)
+        return data
+
+    def notices(self) -> list[str]:
+        data = getattr(self, "cleaned_data", None) or {}
+        return identity.notices(data.get("id_type", ""), data.get("id_number", ""))
 
 
 class _PartyFormSet(forms.BaseFormSet):

@@ -66,6 +66,7 @@ class Notification(models.Model):
         OVERDUE = "overdue", "已超期"
         HIGH_RISK = "high_risk", "高风险案件"
         SUPERVISION = "supervision", "督办"
+        BULK_EXPORT = "bulk_export", "批量导出个人信息"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -12,7 +12,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from cases.choices import Role
+from cases import scope
+from cases.choices import ORG_ROLES, Role
+from cases.models import display_name
 from core.i18n import in_official_language
 from workflows.models import Notification
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 User = get_user_model()
 
 
-def _send(users: Iterable[UserModel], case: Case, kind: str, message: str) -> None:
+def _send(users: Iterable[UserModel], case: Case | None, kind: str, message: str) -> None:
     users = [u for u in dict.fromkeys(users) if u is not None]
     Notification.objects.bulk_create(
         [Notification(user=u, case=case, kind=kind, message=message) for u in users]
@@ -38,7 +40,12 @@ def _send(users: Iterable[UserModel], case: Case, kind: str, message: str) -> No
 
 def supervisors_in_scope(case: Case) -> QuerySet[UserModel]:
     """Supervisors whose region is the case's region or one of its ancestors."""
-    ancestors = [p for p in case.region_path.split("/") if p]
+    return supervisors_over([case.region_path])
+
+
+def supervisors_over(region_paths: Iterable[str]) -> QuerySet[UserModel]:
+    """Supervisors whose region is one of these regions (materialized paths) or an ancestor."""
+    ancestors = sorted({p for path in region_paths for p in path.split("/") if p})
     return User.objects.filter(
         memberships__role=Role.SUPERVISOR, memberships__region_id__in=ancestors, is_active=True
     ).distinct()
@@ -111,6 +118,23 @@ def due_soon(case: Case) -> None:
 def supervision(case: Case, notice: SupervisionNotice) -> None:
     users = list(case.mediators.all()) + list(committee(case))
     _send(users, case, Notification.Kind.SUPERVISION, f"{case.number}：收到督办通知")
+
+
+@in_official_language
+def bulk_export(user: UserModel, count: int) -> None:
+    """An export that showed more than TIAOJIE_BULK_EXPORT_ALERT cases' personal data in full
+    (SPEC §11): at once to the supervisors over the exporting user's committees."""
+    regions = [
+        m.organization.region.path
+        for m in scope.memberships(user)
+        if m.role in ORG_ROLES and m.organization is not None
+    ]
+    _send(
+        supervisors_over(regions),
+        None,
+        Notification.Kind.BULK_EXPORT,
+        f"{display_name(user)}导出了{count}件案件的当事人个人信息，请关注",
+    )
 
 
 def unread_count(user: UserModel) -> int:

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from stdnum.cn import ric
 
-from cases.models import Case
+from cases.models import Case, Party
 from documents.models import Document
 from registers import importing
 from workflows.models import CaseEvent, Notification
@@ -37,10 +37,10 @@ def row(i: int, outcome: str = "达成书面协议", **overrides) -> dict:
         "案件来源": "当事人申请",
         "纠纷简要情况": f"第{i}件：排水沟堵塞",
         "申请人": f"甲{i}",
-        "申请人身份证号": id_number(2 * i),
+        "申请人证件号码": id_number(2 * i),
         "申请人电话": f"137{i:08d}",
         "被申请人": f"乙{i}",
-        "被申请人身份证号": id_number(2 * i + 1),
+        "被申请人证件号码": id_number(2 * i + 1),
         "调解结果": outcome,
     }
     if outcome != "不予受理":
@@ -103,7 +103,7 @@ def run(world, clerk):
 # --- the 1,000-row register ---------------------------------------------------------------
 BAD = {
     # row index → what is wrong with it (20 rows, each a different kind of mistake)
-    7: {"申请人身份证号": "110105197005010013"},  # check digit
+    7: {"申请人证件号码": "110105197005010013"},  # check digit
     31: {"登记日期": "2024-13-45"},
     64: {"纠纷类型": "决斗"},
     99: {"纠纷简要情况": ""},
@@ -181,7 +181,7 @@ def test_performance_deadline_may_be_ahead_other_dates_may_not(run):
 def test_bad_row_messages_name_the_column(run):
     result = run(as_csv([row(0), row(1) | BAD[7], row(2) | BAD[264]]), dry_run=True)
     assert result.bad_rows == [3, 4]
-    assert "申请人身份证号" in result.errors[0].messages[0]
+    assert "申请人证件号码" in result.errors[0].messages[0]
     assert "受理日期" in result.errors[1].messages[0]
     assert "早于登记日期" in result.errors[1].messages[0]
     assert str(result.errors[0]).startswith("第3行：")
@@ -280,7 +280,7 @@ def test_xlsx_dates_and_numbers_as_excel_stores_them(run):
 
 
 def test_xlsx_id_number_stored_as_a_number_is_refused(run):
-    data = row(1, "不予受理") | {"申请人身份证号": 110105195001010000.0}
+    data = row(1, "不予受理") | {"申请人证件号码": 110105195001010000.0}
     result = run(as_xlsx([data]), filename="r.xlsx", dry_run=True)
     assert "存成了数字" in result.errors[0].messages[0]
 
@@ -375,3 +375,34 @@ def test_readme_documents_every_column():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for c in importing.COLUMNS:
         assert f"| {c.header} | {c.required} | {c.help} |" in readme, c.header
+
+
+def test_identity_documents_by_type(run):
+    """SPEC §11: the type column drives the check; blank infers it; the old header is read."""
+    rows = [
+        row(1)
+        | {"申请人证件类型": "护照", "申请人证件号码": "E1234567", "申请人护照签发国": "USA"},
+        row(2) | {"申请人证件类型": "无/不详", "申请人证件号码": ""},
+        row(3) | {"申请人证件类型": "台湾居民来往大陆通行证", "申请人证件号码": "123"},
+    ]
+    result = run(as_csv(rows), dry_run=True)
+    assert result.bad_rows == [4]
+    assert "台湾居民来往大陆通行证号" in result.errors[0].messages[0]
+    result = run(as_csv(rows[:2]))
+    assert result.ok, result.errors
+    applicants = (
+        Party.objects.filter(role="applicant")
+        .order_by("case_id")
+        .values_list("id_type", "id_number", "id_country")
+    )
+    assert list(applicants) == [("passport", "E1234567", "USA"), ("none", "", "")]
+
+
+def test_a_file_from_the_old_template_still_imports(run):
+    old = [h.replace("证件号码", "身份证号") for h in HEADERS]
+    data = row(5) | {"申请人身份证号": row(5)["申请人证件号码"]}
+    result = run(
+        as_csv([data], headers=[h for h in old if "证件类型" not in h and "签发国" not in h])
+    )
+    assert result.ok, result.errors
+    assert Case.objects.get().parties.get(role="applicant").id_type == "resident_id"

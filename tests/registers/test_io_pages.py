@@ -150,7 +150,7 @@ def test_export_masks_personal_data_for_supervisors(client, supervisor, some_cas
     assert {r["案号"] for r in rows} == {c.number for c in east}  # 白水县 is not theirs
     for r in rows:
         assert r["申请人电话"] == "*******0001"
-        assert r["申请人身份证号"].startswith("**************")
+        assert r["申请人证件号码"].startswith("**************")
         assert r["被申请人电话"].endswith("0002") and r["被申请人电话"].startswith("*")
 
 

@@ -28,7 +28,7 @@ def card(html: str, figure: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + ["access", "access-csv"])
 def test_right_roles_200(cohort, today, client, supervisor, supervisor_city, director, name):
     for user in (supervisor, supervisor_city, director):
         response = get(client, user, name)

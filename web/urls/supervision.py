@@ -14,5 +14,7 @@ urlpatterns = [
     path("ranking/", views.ranking_view, name="ranking"),
     path("audit/", views.audit_log, name="audit"),
     path("audit.csv", views.audit_export, name="audit-csv"),
+    path("access/", views.access_records, name="access"),
+    path("access.csv", views.access_export, name="access-csv"),
     path("cases/<int:pk>/supervise/", views.supervise, name="supervise"),
 ]

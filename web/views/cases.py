@@ -14,16 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import scope
+from cases import party_view, scope
 from cases.choices import Outcome, RiskFactor, RiskLevel, Status
 from cases.models import Case, Organization, display_name
-from cases.validators import mask
 from core.errors import DomainError, NotFound
 from core.errors import PermissionDenied as ServicePermissionDenied
 from documents import access
 from documents import services as document_services
 from documents.completeness import completeness
 from documents.models import Document
+from supervision import access_log
 from web import actions
 from web.forms import CaseFilterForm, PartyFormSet, RegisterForm
 from workflows import deadlines, flows, selectors, services
@@ -95,15 +95,7 @@ def case_detail(request, pk: int):
             as_of_state = case_as_of(case, moment)
             if as_of_state is not None:
                 as_of_state = _describe_state(as_of_state)
-    parties = [
-        {
-            "party": p,
-            "id_number": p.id_number if personal else mask(p.id_number),
-            "phone": p.phone if personal else mask(p.phone),
-            "address": p.address if personal else "",
-        }
-        for p in case.parties.all()
-    ]
+    parties = [{"party": p, **party_view.view(user, p, full=personal)} for p in case.parties.all()]
     documents = list(Document.objects.filter(case=case).order_by("code", "slot", "version"))
     task = flows.open_task(case)
     context = {
@@ -149,6 +141,7 @@ def case_detail(request, pk: int):
         "as_of_state": as_of_state,
         "as_of_error": as_of_error,
     }
+    access_log.record(user, kind=access_log.Kind.CASE_PAGE, ip=_client_ip(request), case=case)
     return render(request, "cases/detail.html", context)
 
 
@@ -196,6 +189,8 @@ def case_register(request):
             _apply_domain_error(form, exc)
         else:
             messages.success(request, _("案件已登记：%(number)s") % {"number": case.number})
+            for notice in (n for f in parties.forms if f.cleaned_data for n in f.notices()):
+                messages.warning(request, notice)
             return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/register.html", {"form": form, "parties": parties})
 
@@ -238,6 +233,13 @@ def document_download(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("cases:detail", pk=Document.objects.get(pk=pk).case_id)
+    access_log.record(
+        request.user,
+        kind=access_log.Kind.PDF_DOWNLOAD,
+        ip=_client_ip(request),
+        case=doc.case,
+        detail=str(doc),
+    )
     return FileResponse(
         doc.file.open("rb"),
         content_type="application/pdf",

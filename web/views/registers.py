@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from registers import exporting, importing
+from supervision import access_log
 from web.forms import CaseFilterForm
 from workflows import selectors
 
@@ -97,6 +98,13 @@ def import_page(request, organization: int):
             upload = form.cleaned_data["file"]
             data = upload.read()
             result = _run(data, upload.name, committee, request.user, dry_run=True)
+            access_log.record(
+                request.user,
+                kind=access_log.Kind.IMPORT_UPLOAD,
+                ip=request.META.get("REMOTE_ADDR"),
+                cases_count=result.rows,
+                detail=f"{committee.short_code}：{upload.name}",
+            )
             context.update(result=result, filename=upload.name)
             _forget(request)
             if result.ok:
@@ -169,6 +177,13 @@ def export_xlsx(request):
     cases = selectors.filter_cases(selectors.cases_for(request.user), request.user, form.filters())
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     exporting.write_cases(cases, request.user, out)
+    access_log.record(
+        request.user,
+        kind=access_log.Kind.EXPORT,
+        ip=request.META.get("REMOTE_ADDR"),
+        cases_count=access_log.personal_count(request.user, cases),
+        detail=request.GET.urlencode(),
+    )
     out.seek(0)
     name = f"cases-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)

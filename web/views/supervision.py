@@ -1,4 +1,5 @@
-"""Supervision pages (SPEC §7): dashboard, statistics table and its exports, ranking, audit log.
+"""Supervision pages (SPEC §7): dashboard, statistics table and its exports, ranking, audit log,
+and the personal-data access log (SPEC §11, supervision.access_log).
 Figures come from supervision.stats; the one change made here, 督办, goes through
 workflows.services.case_supervise."""
 
@@ -22,7 +23,7 @@ from cases.choices import Outcome, RiskLevel, Status
 from cases.models import Case
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.i18n import in_official_language
-from supervision import access, audit, charts, exports, ranking, stats
+from supervision import access, access_log, audit, charts, exports, ranking, stats
 from supervision.models import RankingWeights
 from workflows import deadlines, selectors, services
 from workflows.models import CaseEvent
@@ -56,6 +57,7 @@ def _filters(request, sel: stats.Selection | None) -> dict:
         "query": query,
         "sel": sel,
         "is_supervisor": access.is_supervisor(request.user),
+        "may_view_access": access_log.may_view(request.user),
     }
 
 
@@ -215,6 +217,60 @@ def audit_export(request):
         content_type="text/csv; charset=utf-8",
     )
     name = f"audit-{f['region'].pk}-{deadlines.today():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- 个人信息访问记录 (SPEC §11) -------------------------------------------------------------
+ACCESS_FIELDS = ("case", "user", "from", "to")
+
+
+def _access_context(request) -> dict:
+    values = {k: request.GET.get(k, "") for k in ACCESS_FIELDS}
+    return _filters(request, None) | {"values": values, "kinds": access_log.Kind.choices}
+
+
+def _access_filters(request):
+    """(filters, None) or (None, response): 403 page for other roles, 400 with the reason."""
+    try:
+        return access_log.parse(request.user, request.GET), None
+    except PermissionDenied as exc:
+        return None, _denied(request, exc.message)
+    except InvalidInput as exc:
+        context = _access_context(request) | {"error": exc.message, "records": None}
+        return None, render(request, "supervision/access.html", context, status=400)
+
+
+@login_required
+def access_records(request):
+    f, response = _access_filters(request)
+    if response:
+        return response
+    rows, has_next = access_log.page(access_log.records(request.user, f), f["page"])
+    params = {k: v for k, v in request.GET.items() if k in ACCESS_FIELDS and v}
+    return render(
+        request,
+        "supervision/access.html",
+        _access_context(request)
+        | {
+            "records": rows,
+            "page": f["page"],
+            "has_next": has_next,
+            "access_query": urlencode(params),
+        },
+    )
+
+
+@login_required
+def access_export(request):
+    f, response = _access_filters(request)
+    if response:
+        return response
+    rows = access_log.records(request.user, f).iterator(chunk_size=2000)
+    response = StreamingHttpResponse(
+        access_log.csv_lines(rows), content_type="text/csv; charset=utf-8"
+    )
+    name = f"access-{deadlines.today():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

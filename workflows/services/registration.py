@@ -36,10 +36,14 @@ PARTY_FIELDS = (
     "gender",
     "ethnicity",
     "birth_date",
+    "id_type",
     "id_number",
+    "id_country",
     "phone",
     "address",
     "occupation",
+    "uscc",
+    "legal_representative",
 )
 
 
@@ -52,9 +56,7 @@ def build_party(case: Case, data: dict[str, Any]) -> Party:
             fields={k: ["未知字段"] for k in unknown},
         )
     party = Party(case=case, **{k: v for k, v in data.items() if k in PARTY_FIELDS})
-    if party.id_number:
-        party.id_number = party.id_number.upper()
-    full_clean(party, exclude=["case"])
+    full_clean(party, exclude=["case"])  # Party.clean checks the number by its type
     return party
 
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cases.choices import Role
 from cases.models import Membership, Organization
 from registers import importing
+from supervision import access_log
 
 
 class Command(BaseCommand):
@@ -39,6 +40,12 @@ class Command(BaseCommand):
         data = file.read_bytes()
         result = importing.import_cases(
             data, filename=file.name, organization=org, actor=actor, dry_run=dry_run
+        )
+        access_log.record(
+            actor,
+            kind=access_log.Kind.IMPORT_UPLOAD,
+            cases_count=result.rows,
+            detail=f"{org.short_code}：{file.name}（import_cases）",
         )
         for problem in result.file_errors:
             self.stderr.write(problem)
