@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_choice, env_int, env_list
+from config.env import env_bool, env_cache, env_choice, env_int, env_list
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +94,49 @@ def test_defaults(settings):
     assert "en" in dict(settings.LANGUAGES)
     if not os.environ.get("CELERY_BROKER_URL"):
         assert settings.CELERY_TASK_ALWAYS_EAGER is True
+
+
+def test_env_cache(monkeypatch):
+    monkeypatch.delenv("X_CACHE", raising=False)
+    default = env_cache("X_CACHE", table="tiaojie_cache")
+    assert default["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    assert default["LOCATION"] == "tiaojie_cache"
+    for url in ("redis://127.0.0.1:6379/1", "rediss://:pw@cache.example:6380/0"):
+        monkeypatch.setenv("X_CACHE", url)
+        assert env_cache("X_CACHE", table="t") == {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "tiaojie",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    monkeypatch.setenv("X_CACHE", "memcached://admin:hunter2@127.0.0.1:11211")
+    with pytest.raises(ImproperlyConfigured, match="scheme 'memcached'") as refused:
+        env_cache("X_CACHE", table="t")
+    assert "hunter2" not in str(refused.value)  # the URL may hold a password: not echoed
+
+
+def test_bad_cache_url_stops_startup():
+    result = _load_settings(CACHE_URL="locmem://")
+    assert result.returncode != 0
+    assert "CACHE_URL has the scheme 'locmem'" in result.stderr
+
+
+def test_log_format_json_writes_one_object_a_line():
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('tiaojie.test').warning('调解\\n第二行 %s', 42)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "LOG_FORMAT": "json",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    [line] = out.stderr.splitlines()
+    entry = json.loads(line)
+    assert set(entry) == {"time", "level", "logger", "message", "request_id"}
+    assert entry["level"] == "WARNING" and entry["logger"] == "tiaojie.test"
+    assert entry["message"] == "调解\n第二行 42" and entry["request_id"] == "-"
+    refused = _load_settings(LOG_FORMAT="xml")
+    assert refused.returncode != 0 and "LOG_FORMAT='xml' must be one of" in refused.stderr

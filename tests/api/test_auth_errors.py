@@ -8,8 +8,9 @@ from tests.api import api, error, url
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle():
-    # Throttle counters live in the cache, which outlives a test.
+def _fresh_throttle(db):
+    # Throttle counters live in the cache, which outlives a test (by default the database cache:
+    # `db` first, so it is the test database's).
     cache.clear()
     yield
     cache.clear()

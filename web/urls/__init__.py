@@ -4,7 +4,7 @@ split out: cases:…, workflows:…, supervision:…)."""
 
 from django.urls import include, path
 
-from web.views import home, verify
+from web.views import health, home, verify
 
 urlpatterns = [
     path("cases/", include("web.urls.cases")),
@@ -12,5 +12,6 @@ urlpatterns = [
     path("tasks/", include("web.urls.tasks")),
     path("verify/<str:token>/", verify.verify, name="verify"),
     path("healthz/", home.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
     path("", home.home, name="home"),
 ]
