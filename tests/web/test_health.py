@@ -149,3 +149,12 @@ def test_real_redis_cache(client, settings):
     response = _ready(client)
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["cache"]["ok"] is True
+
+
+def test_probes_over_plain_http_are_not_redirected_in_production(client, settings):
+    """PRODUCTION=1 redirects every plain-HTTP request to HTTPS, except the health answers a
+    load balancer asks each node for."""
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("readyz")).status_code == 200
+    assert client.get(reverse("home")).status_code == 301
