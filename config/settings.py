@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "api",
     "registers",
     "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
