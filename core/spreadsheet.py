@@ -22,7 +22,8 @@ stays a number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeGuard
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP).
@@ -44,6 +45,23 @@ def safe_text(value: object) -> object:
 def csv_row(values: Iterable[object]) -> list[object]:
     """A row for ``csv.writer.writerow`` with every field passed through :func:`safe_text`."""
     return [safe_text(value) for value in values]
+
+
+class _Echo:
+    """A file that hands back what is written: csv.writer then yields lines to stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """CSV lines for a streaming response: a BOM first (so Excel reads UTF-8), the header, then
+    each row, every field through :func:`safe_text`."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(csv_row(header))
+    for row in rows:
+        yield writer.writerow(csv_row(row))
 
 
 def xlsx_row(sheet: Any, values: Iterable[object]) -> list[object]:

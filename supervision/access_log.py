@@ -17,7 +17,6 @@ viewer's reach never appears.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import ipaddress
 from collections.abc import Iterable, Iterator
@@ -34,14 +33,13 @@ from cases import scope
 from cases.choices import ORG_ROLES, Role
 from cases.models import Case, Membership, display_name
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.spreadsheet import csv_row
+from core.spreadsheet import csv_stream
 from supervision import access
 from supervision.models import AccessRecord
 from supervision.stats import TZ, prefixed
 from workflows import notify
 
 Kind = AccessRecord.Kind
-PAGE_SIZE = 50
 VIEW_ROLES = frozenset({Role.DIRECTOR, Role.SUPERVISOR})
 DETAIL_MAX = AccessRecord._meta.get_field("detail").max_length or 300
 
@@ -214,13 +212,6 @@ def records(user, f: dict) -> QuerySet[AccessRecord]:
     return qs.order_by("-at", "-id")
 
 
-def page(qs: QuerySet[AccessRecord], number: int) -> tuple[list[AccessRecord], bool]:
-    """One page and whether another follows; no COUNT(*), as the audit log."""
-    start = (number - 1) * PAGE_SIZE
-    rows = list(qs[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-
-
 # --- CSV ----------------------------------------------------------------------------------
 def csv_header() -> list[str]:
     return [_("时间"), _("用户名"), _("姓名"), "IP", _("类别"), _("案号"), _("案件数"), _("说明")]
@@ -239,16 +230,6 @@ def csv_row_of(r: AccessRecord) -> list:
     ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_lines(rows: Iterable[AccessRecord]) -> Iterator[str]:
-    """CSV lines for a streaming response, a BOM first for Excel; every cell through
-    core.spreadsheet.csv_row (a value beginning with = + - @ is written as text)."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow(csv_row(csv_header()))
-    for r in rows:
-        yield writer.writerow(csv_row(csv_row_of(r)))
+    """CSV lines for a streaming response (core.spreadsheet.csv_stream: formula-safe cells)."""
+    return csv_stream(csv_header(), (csv_row_of(r) for r in rows))

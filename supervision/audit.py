@@ -4,8 +4,9 @@ export. Scope is the cases' scope: an event of a case the user cannot see does n
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cases.scope import case_scope_q
@@ -16,6 +17,7 @@ from workflows.models import CaseEvent
 from workflows.selectors import event_labels
 
 PAGE_SIZE = 50
+M = TypeVar("M", bound=Model)
 
 
 def parse(user, params) -> dict:
@@ -76,9 +78,9 @@ def events(user, f: dict) -> QuerySet[CaseEvent]:
     return qs.order_by("-at", "-id")
 
 
-def page(qs: QuerySet[CaseEvent], number: int) -> tuple[list[CaseEvent], bool]:
-    """One page and whether another follows. No COUNT(*): over millions of events a count
-    costs more than the page."""
+def page(qs: QuerySet[M], number: int) -> tuple[list[M], bool]:
+    """One page and whether another follows (the audit log and the access log). No COUNT(*):
+    over millions of rows a count costs more than the page."""
     start = (number - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

@@ -1,11 +1,10 @@
 """The statistics table as cells (one list the page, the .xlsx and the PDF all print, so the
 three show the same numbers), its .xlsx and PDF files, and the audit log as CSV. Every row of
-the .xlsx and the CSV goes through core.spreadsheet (xlsx_row, csv_row): a dispute type, region,
+the .xlsx and the CSV goes through core.spreadsheet (xlsx_row, csv_stream): a dispute type, region,
 reason or name beginning with = + - @ is written as text, never as a formula (SPEC §11)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases.choices import Outcome
 from cases.models import display_name
-from core.spreadsheet import csv_row, xlsx_row
+from core.spreadsheet import csv_stream, xlsx_row
 from supervision.stats import Selection
 
 PCT, INT, MONEY, DAYS, TEXT = "pct", "int", "money", "days", "text"
@@ -216,18 +215,9 @@ def audit_header() -> list[str]:
     ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def audit_csv(rows: Iterable[list]) -> Iterator[str]:
-    """CSV lines for a streaming response; a BOM first so that Excel reads UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    yield writer.writerow(csv_row(audit_header()))
-    for row in rows:
-        yield writer.writerow(csv_row(row))
+    """CSV lines for a streaming response (core.spreadsheet.csv_stream)."""
+    return csv_stream(audit_header(), rows)
 
 
 def audit_row(event, labels: dict) -> list:

@@ -246,7 +246,7 @@ def access_records(request):
     f, response = _access_filters(request)
     if response:
         return response
-    rows, has_next = access_log.page(access_log.records(request.user, f), f["page"])
+    rows, has_next = audit.page(access_log.records(request.user, f), f["page"])
     params = {k: v for k, v in request.GET.items() if k in ACCESS_FIELDS and v}
     return render(
         request,
