@@ -11,7 +11,7 @@ urlpatterns = [
     path("supervision/", include("web.urls.supervision")),
     path("tasks/", include("web.urls.tasks")),
     path("verify/<str:token>/", verify.verify, name="verify"),
-    path("healthz/", home.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
     path("", home.home, name="home"),
 ]

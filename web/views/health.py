@@ -1,4 +1,4 @@
-"""`/readyz/` (SPEC §16): may this node take traffic? Each thing a request needs is tried for
+"""`/healthz/` (alive) and `/readyz/` (SPEC §16): may this node take traffic? Each thing a request needs is tried for
 real — the database (SELECT 1), the cache (set, get, delete a random key), the broker when
 CELERY_BROKER_URL is set (connect once, short timeout) and the file storage (save, read back,
 delete a small probe file). 200 when every check passes, 503 when one fails; no login (load
@@ -89,6 +89,13 @@ def _run(name: str, check: Callable[[], None]) -> dict[str, object]:
         outcome = {"ok": True}
     outcome["ms"] = round((time.perf_counter() - start) * 1000, 1)
     return outcome
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Alive: the process answers and reaches its database."""
+    check_database()
+    return JsonResponse({"status": "ok"})
 
 
 @never_cache

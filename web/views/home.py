@@ -1,8 +1,6 @@
-"""The home page (工作台) and the plain liveness answer."""
+"""The home page (工作台)."""
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import render
 
 from cases import scope
@@ -52,9 +50,3 @@ def home(request):
             "is_admin": Role.ADMIN in roles,
         },
     )
-
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
