@@ -417,7 +417,7 @@ class PartyInSerializer(StrictSerializer):
         try:
             checked["id_number"] = identity.check(id_type, number, country=country)
         except DjangoValidationError as exc:
-            errors["id_country" if exc.code == "invalid_country" else "id_number"] = exc.messages
+            errors[identity.field_of(exc)] = exc.messages
         try:
             checked["uscc"] = identity.check_uscc(str(data.get("uscc") or ""))
         except DjangoValidationError as exc:

@@ -184,6 +184,11 @@ def check(id_type: str, number: str, *, country: str = "", today: dt.date | None
     return number
 
 
+def field_of(error: ValidationError) -> str:
+    """The party field a `check` refusal belongs to: the passport's country, else the number."""
+    return "id_country" if error.code == "invalid_country" else "id_number"
+
+
 def notices(id_type: str, number: str) -> list[str]:
     """What the clerk should know but that refuses nothing: a resident ID whose county code is
     not in the national list (new, abolished long ago, or mistyped)."""

@@ -415,8 +415,7 @@ class Party(models.Model):
         try:
             self.id_number = identity.check(self.id_type, self.id_number, country=self.id_country)
         except ValidationError as exc:
-            field = "id_country" if exc.code == "invalid_country" else "id_number"
-            errors[field] = [exc]
+            errors[identity.field_of(exc)] = [exc]
         self.id_country = self.id_country.upper() if self.id_type == choices.IdType.PASSPORT else ""
         try:
             self.uscc = identity.check_uscc(self.uscc)

@@ -102,8 +102,7 @@ def _check_identities(row: Row) -> None:
         try:
             identity.check(id_type, number, country=row.get(f"{role}_id_country") or "")
         except ValidationError as exc:
-            key = f"{role}_id_country" if exc.code == "invalid_country" else f"{role}_id_number"
-            row.error(key, exc.messages[0])
+            row.error(f"{role}_{identity.field_of(exc)}", exc.messages[0])
         else:
             row.values[f"{role}_id_type"] = id_type
 

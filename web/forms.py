@@ -187,7 +187,7 @@ class PartyForm(forms.Form):
                 id_type, data.get("id_number", ""), country=data.get("id_country", "")
             )
         except ValidationError as exc:
-            self.add_error("id_country" if exc.code == "invalid_country" else "id_number", exc)
+            self.add_error(identity.field_of(exc), exc)
         else:
             data["id_type"] = id_type
         try:
