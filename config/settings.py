@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between a laptop and production comes from
 the environment (see README "Configuration"); a value that does not parse stops start-up."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
@@ -72,6 +73,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "viewflow",
     "viewflow.workflow",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "accounts",
     "cases",
     "workflows",
     "documents",
@@ -91,10 +98,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised by a login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,9 +149,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # default, Redis with CACHE_URL=redis://… (config/env.py). Sessions stay in the database.
 CACHES = {"default": env_cache("CACHE_URL", table="tiaojie_cache")}
 
+# --- accounts and security (SPEC §12, docs/SECURITY.md) ------------------------------------
+# django-axes checks every login (web form, admin, API token) before the password does.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many reverse proxies stand in front of the app: X-Forwarded-For is read only that far
+# (core/net.py). 0 (default): the header is ignored, REMOTE_ADDR is the client.
+TIAOJIE_TRUSTED_PROXIES = env_int("TIAOJIE_TRUSTED_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+# 5 failures for a username, from any address, lock it for 15 minutes (the 6th attempt fails).
+AXES_FAILURE_LIMIT = env_int("TIAOJIE_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TIAOJIE_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every worker and node
+
+# API tokens: django-rest-knox, hashed, expiring, one per device (accounts.models.ApiToken).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("TIAOJIE_TOKEN_DAYS", 30, minimum=1)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -273,4 +311,7 @@ TIAOJIE_AGREEMENT_NUMBER_FORMAT = "（{year}）{org}调协字第{seq:04d}号"
 TIAOJIE_SIGNING_ENABLED = env_bool("TIAOJIE_SIGNING_ENABLED", False)
 # SPEC §11: an export showing more cases' personal data than this notifies the supervisors.
 TIAOJIE_BULK_EXPORT_ALERT = env_int("TIAOJIE_BULK_EXPORT_ALERT", 200, minimum=0)
-SILENCED_SYSTEM_CHECKS = ["models.W047"]  # nulls_distinct is enforced on PostgreSQL
+# models.W047: nulls_distinct is enforced on PostgreSQL. axes.W006: SPEC §12 locks a username
+# from any address; locking an address would lock out a whole village office behind one NAT
+# (the token endpoint also has its per-address rate limit, api/throttling.py).
+SILENCED_SYSTEM_CHECKS = ["models.W047", "axes.W006"]

@@ -1,11 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from viewflow.contrib.auth import AuthViewset
 
 admin.site.site_header = admin.site.site_title = "调解 · 系统管理"
 
 urlpatterns = [
-    path("accounts/", AuthViewset(allow_password_change=True).urls),
+    path("accounts/", include("web.urls.accounts")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
