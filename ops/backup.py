@@ -2,7 +2,10 @@
 
 - `database.json`: Django's `dumpdata` (natural foreign keys for content types and permissions),
   which loads into any freshly migrated database, SQLite or PostgreSQL;
-- `media/<name>`: every file of the default storage (the issued PDFs);
+- `private/<name>`: every file of the private storage (issued PDFs, signing certificates,
+  import uploads waiting for confirmation; core/storage.py), and `media/<name>` every file of the
+  default storage (nothing of ours today; archives written before the private storage existed
+  hold the issued PDFs there, and restore them into the private storage);
 - `manifest.json`: the SHA-256 of each of the above, the Django version, the vendor, the number of
   documents with a file.
 
@@ -31,17 +34,20 @@ from typing import IO, Any
 import django
 from django.core.cache import cache
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage
 from django.core.management import call_command
 from django.db import connection, transaction
 
 from cases.models import Case
+from core.storage import private_storage
 from documents.models import Document
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE = "database.json"
 MEDIA = "media/"
+PRIVATE = "private/"
+STORES = (PRIVATE, MEDIA)  # archive prefixes, each one storage
 CHUNK = 1024 * 1024
 
 # What the dump leaves out, and why:
@@ -112,10 +118,10 @@ def create_backup(out: Path) -> BackupResult:
                 with tarfile.open(fileobj=raw, mode="w:gz") as tar:
                     database_sha256 = _add(tar, DATABASE, dump.open("rb"), dump.stat().st_size)
                     files = {
-                        MEDIA + name: _add(
-                            tar, MEDIA + name, default_storage.open(name, "rb"), size
-                        )
-                        for name, size in _stored_files()
+                        prefix + name: _add(tar, prefix + name, store.open(name, "rb"), size)
+                        for prefix in STORES
+                        for store in [_storage(prefix)]
+                        for name, size in _stored_files(store)
                     }
                     manifest = Manifest(
                         created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -154,17 +160,21 @@ def _dump_database(path: Path) -> int:
     return documents
 
 
-def _stored_files(folder: str = "") -> Iterator[tuple[str, int]]:
-    """(name, size) of every file of the default storage, sorted."""
+def _storage(prefix: str) -> Storage:
+    return private_storage() if prefix == PRIVATE else default_storage
+
+
+def _stored_files(store: Storage, folder: str = "") -> Iterator[tuple[str, int]]:
+    """(name, size) of every file of `store`, sorted."""
     try:
-        folders, files = default_storage.listdir(folder)
+        folders, files = store.listdir(folder)
     except FileNotFoundError:
         return
     for name in sorted(files):
         path = f"{folder}{name}"
-        yield path, default_storage.size(path)
+        yield path, store.size(path)
     for sub in sorted(folders):
-        yield from _stored_files(f"{folder}{sub}/")
+        yield from _stored_files(store, f"{folder}{sub}/")
 
 
 def _add(tar: tarfile.TarFile, name: str, source: IO[bytes], size: int) -> str:
@@ -260,7 +270,7 @@ def _member_name(member: tarfile.TarInfo) -> str | None:
         member.isfile()
         and not name.startswith("/")
         and ".." not in parts
-        and (name in (MANIFEST, DATABASE) or (name.startswith(MEDIA) and len(parts) > 1))
+        and (name in (MANIFEST, DATABASE) or (name.startswith(STORES) and len(parts) > 1))
     )
     if not safe:
         raise BackupError(f"unexpected member in archive: {name!r}")
@@ -322,17 +332,21 @@ def restore_backup(path: Path, *, force: bool = False) -> RestoreResult:
 
 
 def _write_files(folder: Path, manifest: Manifest) -> int:
-    """Write each archived file to the default storage under its own name; a file already there
-    with the same bytes is left alone. Returns the number written."""
+    """Write each archived file to its storage under its own name; a file already there with
+    the same bytes is left alone. Returns the number written. The issued PDFs of an archive
+    written before the private storage existed (`media/documents/…`) go to the private storage,
+    where the documents now look for them."""
     written = 0
     for member, expected in sorted(manifest.files.items()):
-        name = member.removeprefix(MEDIA)
-        if default_storage.exists(name):
-            if _storage_sha256(name) == expected:
+        prefix = PRIVATE if member.startswith(PRIVATE) else MEDIA
+        name = member.removeprefix(prefix)
+        store = _storage(PRIVATE if name.startswith("documents/") else prefix)
+        if store.exists(name):
+            if _storage_sha256(store, name) == expected:
                 continue
-            default_storage.delete(name)
+            store.delete(name)
         with (folder / member).open("rb") as fh:
-            saved = default_storage.save(name, File(fh))
+            saved = store.save(name, File(fh))
         if saved != name:
             raise BackupError(f"{member} was stored as {saved}")
         written += 1
@@ -346,16 +360,16 @@ def verify_documents() -> tuple[int, list[str]]:
     for doc in Document.objects.exclude(file="").only("pk", "file", "sha256").order_by("pk"):
         checked += 1
         name = doc.file.name or ""
-        if not default_storage.exists(name):
+        if not doc.file.storage.exists(name):
             problems.append(f"document {doc.pk}: {name} is missing")
-        elif _storage_sha256(name) != doc.sha256:
+        elif _storage_sha256(doc.file.storage, name) != doc.sha256:
             problems.append(f"document {doc.pk}: {name} does not match its SHA-256")
     return checked, problems
 
 
-def _storage_sha256(name: str) -> str:
+def _storage_sha256(store: Storage, name: str) -> str:
     sha = hashlib.sha256()
-    with default_storage.open(name, "rb") as fh:
+    with store.open(name, "rb") as fh:
         while data := fh.read(CHUNK):
             sha.update(data)
     return sha.hexdigest()

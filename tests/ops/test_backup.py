@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 import tarfile
+from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -17,6 +18,7 @@ from django.core.management import CommandError, call_command
 from viewflow.workflow.models import Process, Task
 
 from cases.models import Case, Party
+from core.storage import private_storage
 from documents.models import Document
 from workflows.models import CaseEvent
 
@@ -58,10 +60,20 @@ def snapshot() -> dict:
     }
 
 
+def private_root(settings) -> Path:
+    """The private storage's folder (core/storage.py): beside MEDIA_ROOT in the tests."""
+    return Path(private_storage().location)
+
+
 def empty_everything(settings) -> None:
     call_command("flush", interactive=False, verbosity=0)
-    shutil.rmtree(settings.MEDIA_ROOT)
-    settings.MEDIA_ROOT.mkdir()
+    for folder in (settings.MEDIA_ROOT, private_root(settings)):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+
+
+def nothing_stored(settings) -> bool:
+    return not any(settings.MEDIA_ROOT.iterdir()) and not any(private_root(settings).iterdir())
 
 
 def file_sha256(doc: Document) -> str:
@@ -85,12 +97,12 @@ def test_round_trip_restores_cases_and_every_document_matches_its_hash(
         manifest = json.load(tar.extractfile("manifest.json"))
         names = set(tar.getnames())
     assert manifest["documents"] == issued.count()
-    assert set(manifest["files"]) == {f"media/{d.file.name}" for d in issued}
+    assert set(manifest["files"]) == {f"private/{d.file.name}" for d in issued}
     assert names == set(manifest["files"]) | {"manifest.json", "database.json"}
     assert manifest["database_vendor"] in {"sqlite", "postgresql"}
 
     empty_everything(settings)
-    assert Case.objects.count() == 0 and not any(settings.MEDIA_ROOT.iterdir())
+    assert Case.objects.count() == 0 and nothing_stored(settings)
 
     call_command("restore", str(archive))
     out = capsys.readouterr().out
@@ -104,7 +116,7 @@ def test_round_trip_restores_cases_and_every_document_matches_its_hash(
     assert User.objects.get(username="late").pk == before["users"][-1][0]
 
 
-def tamper(archive, out, member_prefix="media/"):
+def tamper(archive, out, member_prefix="private/"):
     """Copy the archive with one byte changed in the first member under `member_prefix`."""
     with tarfile.open(archive) as src, tarfile.open(out, "w:gz") as dst:
         changed = False
@@ -127,7 +139,7 @@ def test_a_changed_file_is_refused_before_anything_is_written(cases, settings, t
     empty_everything(settings)
     with pytest.raises(CommandError, match=f"{name} does not match its SHA-256"):
         call_command("restore", str(bad))
-    assert User.objects.count() == 0 and not any(settings.MEDIA_ROOT.iterdir())
+    assert User.objects.count() == 0 and nothing_stored(settings)
 
     database = tmp_path / "db.tar.gz"
     tamper(archive, database, "database.json")
@@ -147,7 +159,7 @@ def test_a_database_with_cases_is_refused_without_force(cases, settings, tmp_pat
     # --force replaces what is there (flush and load in one transaction)
     Case.objects.filter(pk=cases[1].pk).update(summary="改过")
     doc = Document.objects.exclude(file="").first()
-    (settings.MEDIA_ROOT / doc.file.name).write_bytes(b"overwritten")
+    (private_root(settings) / doc.file.name).write_bytes(b"overwritten")
     call_command("restore", "--force", str(archive))
     assert snapshot() == before
     assert file_sha256(Document.objects.get(pk=doc.pk)) == doc.sha256
@@ -170,13 +182,40 @@ def test_verify_only_reports_an_intact_archive_and_an_unreadable_one(cases, tmp_
 def test_a_failed_backup_leaves_nothing(cases, tmp_path, monkeypatch):
     from ops import backup
 
-    first = next(backup._stored_files())
+    first = next(backup._stored_files(private_storage()))
 
-    def failing():
+    def failing(store):
         yield first  # one file is in the archive when the storage fails
         raise OSError("storage gone")
 
     monkeypatch.setattr(backup, "_stored_files", failing)
     with pytest.raises(OSError, match="storage gone"):
         call_command("backup", str(tmp_path / "b.tar.gz"))
-    assert [p.name for p in tmp_path.iterdir()] == ["media"]
+    assert [p.name for p in tmp_path.iterdir()] == ["private"]  # the documents, no archive
+
+
+def test_an_archive_from_before_the_private_storage_restores_its_pdfs_there(
+    cases, settings, tmp_path
+):
+    """Archives written when issued PDFs were in the default storage hold them as media/…:
+    they are restored into the private storage, where the documents now look for them."""
+    archive, old = tmp_path / "b.tar.gz", tmp_path / "old.tar.gz"
+    call_command("backup", str(archive))
+    with tarfile.open(archive) as src, tarfile.open(old, "w:gz") as dst:
+        for member in src:
+            data = src.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["files"] = {
+                    k.replace("private/", "media/", 1): v for k, v in manifest["files"].items()
+                }
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            member.name = member.name.replace("private/", "media/", 1)
+            dst.addfile(member, io.BytesIO(data))
+    empty_everything(settings)
+    call_command("restore", str(old))
+    restored = Document.objects.exclude(file="")
+    assert restored.count() == manifest["documents"] > 0
+    assert all(file_sha256(d) == d.sha256 for d in restored)
+    assert not any(settings.MEDIA_ROOT.iterdir())
