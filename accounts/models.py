@@ -3,17 +3,29 @@ expiring) and the per-user account state the password policy needs."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from knox.models import AbstractAuthToken
 
 
-class ApiToken(AbstractAuthToken):
-    """knox's hashed token (digest and an 8-character lookup prefix, never the token itself) with
+class ApiToken(AbstractAuthToken):  # type: ignore[misc]  # knox has no type information
+    """knox's hashed token (digest and a 15-character lookup prefix, never the token itself) with
     the device it was issued for and when it was last used. `KNOX_TOKEN_MODEL` points here."""
 
-    device = models.CharField("设备", max_length=100, default="", blank=True)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    # knox's primary key is the token's digest: the id a list shows and a DELETE names is this.
+    # Annotated: the base class is untyped, so django-stubs cannot infer the fields' types.
+    public_id: models.UUIDField[uuid.UUID, uuid.UUID] = models.UUIDField(
+        "编号", default=uuid.uuid4, unique=True, editable=False
+    )
+    device: models.CharField[str, str] = models.CharField(
+        "设备", max_length=100, default="", blank=True
+    )
+    last_used_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        "最近使用", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "API 令牌"

@@ -112,8 +112,20 @@ def exception_handler(exc, context):
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         code = "not_authenticated"
     else:
-        code = CODES.get(exc.status_code, getattr(exc, "default_code", "error"))
+        code = getattr(exc, "error_code", None) or CODES.get(
+            exc.status_code, getattr(exc, "default_code", "error")
+        )
     return _respond(exc.status_code, code, _first_message(exc.detail), {}, headers)
+
+
+class Refused(exceptions.APIException):
+    """A refusal with a code of its own (the token endpoint's second factor and first-login
+    password change, SPEC §12): `{"error": {"code": <code>, …}}` with the status given."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status
+        self.error_code = code
 
 
 def not_found(request, exception=None, *args, **kwargs):
@@ -149,6 +161,12 @@ class ErrorDetailSerializer(serializers.Serializer):
             "too_large",
             "unsupported_media_type",
             "throttled",
+            "account_locked",
+            "password_change_required",
+            "otp_required",
+            "otp_invalid",
+            "otp_setup_required",
+            "otp_throttled",
             "server_error",
         ]
     )
@@ -165,7 +183,8 @@ class ErrorSerializer(serializers.Serializer):
 _ERROR_TEXT = {
     400: "Invalid input (`invalid`) or an unmet guard (`precondition_failed`, fields.missing).",
     401: "Not authenticated.",
-    403: "The role may not do this on this case.",
+    403: "The role may not do this on this case (token endpoint: `otp_required`, `otp_invalid`, "
+    "`otp_setup_required`, `password_change_required`).",
     404: "Not found, or outside the user's scope.",
     409: "`invalid_state`: not available from the current state; `conflict`: the case changed.",
     413: "Request body too large.",

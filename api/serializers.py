@@ -138,13 +138,64 @@ class MeSerializer(serializers.Serializer):
 
 
 # --- auth ---------------------------------------------------------------------------------
+class StringField(serializers.CharField):
+    """A CharField that takes only a JSON string (DRF's turns 5 into "5")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    device = StringField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        help_text="Free text naming the client, e.g. 「张三的手机」. A new token for the same "
+        "device replaces the old one (which stops working); none given: the unnamed device.",
+        error_messages={
+            "invalid": "设备名称须为字符串。",
+            "null": "设备名称须为字符串。",
+            "max_length": "设备名称不能超过 {max_length} 个字符。",
+        },
+    )
+    otp = StringField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=16,
+        help_text="The 6-digit code of the user's authenticator app, for a user who set up the "
+        "second factor (两步验证); without it such a user gets 403 `otp_required`.",
+        error_messages={
+            "invalid": "验证码须为字符串。",
+            "null": "验证码须为字符串。",
+            "max_length": "验证码不能超过 {max_length} 个字符。",
+        },
+    )
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`; shown once.")
+    expires_at = serializers.DateTimeField()
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """One of the caller's tokens: never its digest nor the token itself."""
+
+    id = serializers.UUIDField(source="public_id")
+    device = serializers.CharField(
+        help_text='As sent when issued ("" for none: the 令牌 page shows 未命名设备), so a client '
+        "can issue again for the same device."
+    )
+    created_at = serializers.DateTimeField(source="created")
+    last_used_at = serializers.DateTimeField(
+        allow_null=True, help_text="Accurate to a minute; null: never used."
+    )
+    expires_at = serializers.DateTimeField(source="expiry")
 
 
 # --- documents and events -----------------------------------------------------------------
@@ -478,11 +529,26 @@ class CaseCreateSerializer(StrictSerializer):
         return attrs
 
 
+class QueryBooleanField(serializers.BooleanField):
+    """A yes/no query parameter: absent = no filter (None, as a form's missing box would be
+    False); present it must say true or false — `?overdue=` alone is refused, not ignored."""
+
+    default_error_messages = {"invalid": "须为 true 或 false。"}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, default=None, **kwargs)
+
+    def to_internal_value(self, data):
+        if data == "" or data is None:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CaseFilterSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=choices.Status.choices, required=False)
     region = serializers.IntegerField(required=False, help_text="Region id: its whole subtree.")
     dispute_type = serializers.SlugField(required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    overdue = QueryBooleanField()
     risk = serializers.ChoiceField(choices=choices.RiskLevel.choices, required=False)
     q = serializers.CharField(
         required=False, max_length=100, help_text="Case number, party name or party phone."

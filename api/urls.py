@@ -2,14 +2,15 @@ import importlib.util
 
 from django.apps import apps
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
-from api import views
+from api import docs, views
 
 app_name = "api"
 
 v1 = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/tokens/", views.TokenList.as_view(), name="tokens"),
+    path("auth/tokens/<uuid:pk>/", views.TokenDetail.as_view(), name="token-detail"),
     path("me/", views.MeView.as_view(), name="me"),
     path("regions/", views.RegionList.as_view(), name="regions"),
     path("organizations/", views.OrganizationList.as_view(), name="organizations"),
@@ -43,19 +44,16 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
 ]
 
 # Swagger UI only with its assets served from here: drf-spectacular alone loads them from a
-# CDN, which a deployment on a government network cannot be assumed to reach.
+# CDN, which a deployment on a government network cannot be assumed to reach. Schema and docs
+# for logged-in users only, the docs under the site's CSP (api/docs.py).
 if importlib.util.find_spec("drf_spectacular_sidecar") and apps.is_installed(
     "drf_spectacular_sidecar"
 ):
-    from drf_spectacular.views import SpectacularSwaggerView
-
-    urlpatterns.append(
-        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs")
-    )
+    urlpatterns.append(path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"))
 
 # [\s\S], not ".": a path with a newline in it ("%0A", found by fuzzing) is a path under /api/.
 urlpatterns.append(re_path(r"^[\s\S]*$", views.NotFoundView.as_view()))

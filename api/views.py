@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from axes.utils import reset as axes_reset
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,12 +16,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, generics, permissions, renderers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import tokens
+from accounts.sessions import must_change as must_change_password
+from accounts.two_factor import token_refusal
 from api import serializers as s
-from api.errors import errors
+from api.errors import Refused, errors
 from api.pagination import Pagination
 from api.throttling import TokenIPThrottle, TokenUsernameThrottle
 from cases import scope
@@ -95,19 +98,71 @@ class TokenView(APIView):
         tags=["auth"],
         request=s.TokenRequestSerializer,
         auth=[],
-        responses={200: s.TokenSerializer, **errors(400, 429)},
+        responses={200: s.TokenSerializer, **errors(400, 403, 429)},
     )
     def post(self, request):
         from django.contrib.auth import authenticate
 
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request=request._request, **serializer.validated_data)
+        data = serializer.validated_data
+        # The real HttpRequest: django-axes counts the failures and locks the username.
+        user = authenticate(
+            request=request._request, username=data["username"], password=data["password"]
+        )
         if user is None:
             # The same answer for an unknown user and a wrong password.
             raise exceptions.ValidationError({"non_field_errors": ["用户名或密码不正确。"]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        refuse_token(user, data["otp"])
+        # The password was right: the failures counted so far no longer count (as a web login).
+        axes_reset(username=user.get_username())
+        row, token = tokens.issue(user, data["device"])
+        return Response(s.TokenSerializer({"token": token, "expires_at": row.expiry}).data)
+
+
+_OTP_REFUSALS = {
+    "otp_required": (403, "该账户已启用两步验证：请同时提交身份验证器上的 6 位验证码（otp）。"),
+    "otp_invalid": (403, "验证码不正确或已使用，请输入身份验证器上当前的 6 位验证码。"),
+    "otp_throttled": (429, "验证码错误次数过多，请稍后再试。"),
+    "otp_setup_required": (
+        403,
+        "该账户须先启用两步验证：请在网页上登录并按提示设置身份验证器，然后再获取令牌。",
+    ),
+}
+
+
+def refuse_token(user, otp: str) -> None:
+    """SPEC §12 for the token endpoint as for the web login: a password an admin set must be
+    changed first, and a user with a second factor gives its code."""
+    if must_change_password(user):
+        raise Refused(
+            403, "password_change_required", "请先在网页上登录并修改管理员设置的初始密码。"
+        )
+    refusal = token_refusal(user, otp or None)
+    if refusal is not None:
+        status_code, message = _OTP_REFUSALS[refusal]
+        raise Refused(status_code, refusal, message)
+
+
+class TokenList(APIView):
+    """The caller's own unexpired tokens (SPEC §12), newest first; not paginated."""
+
+    @extend_schema(tags=["auth"], responses={200: s.ApiTokenSerializer(many=True), **errors(401)})
+    def get(self, request):
+        return Response(s.ApiTokenSerializer(tokens.tokens_of(request.user), many=True).data)
+
+
+class TokenDetail(APIView):
+    @extend_schema(
+        tags=["auth"],
+        description="Revoke one of the caller's own tokens (the one in use included): it stops "
+        "working at once. Someone else's id is not found.",
+        responses={204: None, **errors(401, 404)},
+    )
+    def delete(self, request, pk):
+        if not tokens.revoke(request.user, pk):
+            raise exceptions.NotFound("没有这个令牌。")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

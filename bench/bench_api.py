@@ -205,14 +205,15 @@ def main() -> None:
     parser.add_argument("--regenerate", action="store_true")
     args = parser.parse_args()
     _setup()
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from accounts import tokens
 
     big_user, small_user = _data(args.cases, args.small, args.regenerate)
     clients = {}
     for name, user in (("big", big_user), ("small", small_user)):
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {tokens.issue(user, 'bench')[1]}")
         clients[name] = client
     count = _page(clients["big"]).json()["count"]
     if count != args.cases:

@@ -4,16 +4,45 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import Field, Model
-from django.forms import Field as FormField
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db.models import FileField, Model, Q
 from django.http import HttpRequest
 
-from cases import models
-from core.admin import ReadOnlyAdmin
+from cases import models, scope
+from core.admin import ReadOnlyAdmin, ScopedAdmin
+
+
+# --- scope in the admin (SPEC §12): which rows each model's admin shows to a user ---------
+def _everyone(user: Any) -> Q:
+    """Reference data every user may read (dispute types, deadline settings)."""
+    return Q()
+
+
+def _organizations(user: Any) -> Q:
+    return scope.organizations_q(user)
+
+
+def _of_visible_cases(user: Any) -> Q:
+    return scope.case_related_q(user)
+
+
+def _of_visible_organizations(user: Any) -> Q:
+    q = scope.organizations_q(user)
+    return Q(organization__in=models.Organization.objects.filter(q).values("pk")) if q else Q()
+
+
+def _profiles(user: Any) -> Q:
+    """One's own profile, and those of the people whose memberships one sees."""
+    q = scope.membership_scope_q(user)
+    if not q:
+        return Q()
+    members = models.Membership.objects.filter(q).values("user_id")
+    return Q(user_id__in=members) | Q(user_id=getattr(user, "pk", None))
 
 
 @admin.register(models.Region)
-class RegionAdmin(admin.ModelAdmin[models.Region]):
+class RegionAdmin(ScopedAdmin[models.Region]):
+    scope_rule = staticmethod(scope.visible_regions_q)
     list_display = ["full_name", "level", "path"]
     list_filter = ["level"]
     search_fields = ["name", "full_name"]
@@ -24,22 +53,77 @@ class RegionAdmin(admin.ModelAdmin[models.Region]):
         return ["parent"] if obj else []
 
 
+# --- the committee's signing certificate and its passphrase (SPEC §12) ----------------------
+class _NameOnly:
+    """What the certificate widget shows for the current file: its name, with no link (a
+    private file has no URL, core/storage.py)."""
+
+    url = ""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrivateFileWidget(AdminFileWidget):
+    def is_initial(self, value: Any) -> bool:
+        return bool(value and getattr(value, "name", None))
+
+    def format_value(self, value: Any) -> Any:
+        return _NameOnly(value.name) if self.is_initial(value) else None
+
+
+class OrganizationForm(forms.ModelForm[models.Organization]):
+    """The certificate's passphrase is write-only: never sent back to the browser (PasswordInput
+    without render_value); left empty it keeps the stored one; 清除 removes it. It is stored
+    encrypted (Organization.set_signing_passphrase, core/crypto.py)."""
+
+    passphrase = forms.CharField(
+        label="证书口令",
+        required=False,
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="出于安全考虑，已保存的口令不会显示；留空则保持不变。",
+    )
+    clear_passphrase = forms.BooleanField(label="清除已保存的口令", required=False)
+    # No Meta: the admin builds the form from every editable field of the model (the stored
+    # passphrase is not editable) plus these two.
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        # Set before the model's clean (ModelForm._post_clean), which checks the certificate
+        # with the passphrase it will be saved with.
+        if data.get("clear_passphrase"):
+            self.instance.set_signing_passphrase("")
+        elif data.get("passphrase"):
+            self.instance.set_signing_passphrase(data["passphrase"])
+        return data
+
+
 @admin.register(models.Organization)
-class OrganizationAdmin(admin.ModelAdmin[models.Organization]):
-    list_display = ["name", "short_code", "region"]
+class OrganizationAdmin(ScopedAdmin[models.Organization]):
+    scope_rule = staticmethod(_organizations)
+    # The passphrase is write-only and stored encrypted (OrganizationForm below).
+    form = OrganizationForm
+    formfield_overrides = {FileField: {"widget": PrivateFileWidget}}
+    list_display = ["name", "short_code", "region", "has_passphrase"]
     search_fields = ["name", "short_code"]
 
-    def formfield_for_dbfield(
-        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> FormField | None:
-        # The certificate's passphrase is not shown on screen (kept when the form is saved).
-        if db_field.name == "signing_passphrase":
-            kwargs["widget"] = forms.PasswordInput(render_value=True)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+    @admin.display(description="已设口令", boolean=True)
+    def has_passphrase(self, obj: models.Organization) -> bool:
+        return bool(obj.signing_passphrase)
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin[models.Membership]):
+class MembershipAdmin(ScopedAdmin[models.Membership]):
+    """Every save and delete is an audited event (supervision.membership_log, via signals;
+    ScopedAdmin tells them who acted)."""
+
+    scope_rule = staticmethod(scope.membership_scope_q)
     list_display = ["user", "role", "organization", "region"]
     list_filter = ["role", "organization"]
     search_fields = ["user__username", "user__first_name"]
@@ -51,25 +135,30 @@ class DisputeTypeInline(admin.TabularInline[models.DisputeType, models.DisputeTa
 
 
 @admin.register(models.DisputeTaxonomy)
-class DisputeTaxonomyAdmin(admin.ModelAdmin[models.DisputeTaxonomy]):
+class DisputeTaxonomyAdmin(ScopedAdmin[models.DisputeTaxonomy]):
+    scope_rule = staticmethod(_everyone)
     list_display = ["name", "version", "effective_from", "is_current"]
     inlines = [DisputeTypeInline]
 
 
 @admin.register(models.DisputeType)
-class DisputeTypeAdmin(admin.ModelAdmin[models.DisputeType]):
+class DisputeTypeAdmin(ScopedAdmin[models.DisputeType]):
+    scope_rule = staticmethod(_everyone)
     list_display = ["name", "code", "taxonomy", "order"]
     list_filter = ["taxonomy"]
 
 
 @admin.register(models.DeadlineSettings)
-class DeadlineSettingsAdmin(admin.ModelAdmin[models.DeadlineSettings]):
+class DeadlineSettingsAdmin(ScopedAdmin[models.DeadlineSettings]):
+    scope_rule = staticmethod(_everyone)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not models.DeadlineSettings.objects.exists()
 
 
 @admin.register(models.Profile)
-class ProfileAdmin(admin.ModelAdmin[models.Profile]):
+class ProfileAdmin(ScopedAdmin[models.Profile]):
+    scope_rule = staticmethod(_profiles)
     list_display = ["user", "phone"]
 
 
@@ -89,8 +178,10 @@ class PartyInline(ReadOnlyInline):
 
 
 @admin.register(models.Case)
-class CaseAdmin(ReadOnlyAdmin[models.Case]):
+class CaseAdmin(ScopedAdmin[models.Case], ReadOnlyAdmin[models.Case]):
     """Read-only: changes go through the transition service (the case page or the API)."""
+
+    scope_rule = staticmethod(scope.case_scope_q)
 
     list_display = [
         "number",
@@ -107,7 +198,8 @@ class CaseAdmin(ReadOnlyAdmin[models.Case]):
     inlines = [PartyInline]
 
 
-class RecordAdmin(ReadOnlyAdmin[Model]):
+class RecordAdmin(ScopedAdmin[Model], ReadOnlyAdmin[Model]):
+    scope_rule = staticmethod(_of_visible_cases)
     list_display = ["case", "created_by", "created_at"]
     search_fields = ["case__number"]
 
@@ -120,6 +212,7 @@ class PartyAdmin(RecordAdmin):
 
 @admin.register(models.CaseCounter)
 class CaseCounterAdmin(RecordAdmin):
+    scope_rule = staticmethod(_of_visible_organizations)
     list_display = ["organization", "year", "kind", "last"]
     search_fields = ["organization__name"]
 

@@ -17,6 +17,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases import choices, identity
 from cases.validators import certificate_problem, validate_phone
+from core import crypto
+from core.storage import private_storage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -71,6 +73,12 @@ class Region(models.Model):
         return Region.objects.filter(path__startswith=self.path)
 
 
+def certificate_path(instance: Organization, filename: str) -> str:
+    """certificates/organization-<id>.p12 in the private storage: the committee, not the name
+    the file had on someone's desktop."""
+    return f"certificates/organization-{instance.pk or 'new'}.p12"
+
+
 class Organization(models.Model):
     """A people's mediation committee (人民调解委员会)."""
 
@@ -81,9 +89,12 @@ class Organization(models.Model):
     seal_name = models.CharField("印章名称", max_length=100)
     region = models.ForeignKey(Region, verbose_name="所在区域", on_delete=models.PROTECT)
     signing_certificate = models.FileField(
-        "签章证书（PKCS#12）", upload_to="certificates/", blank=True
+        "签章证书（PKCS#12）", upload_to=certificate_path, storage=private_storage, blank=True
     )
-    signing_passphrase = models.CharField("证书口令", max_length=200, blank=True)
+    # Encrypted (core/crypto.py, TIAOJIE_FIELD_KEY): a Fernet token, never the passphrase. Read
+    # and written only through get_/set_signing_passphrase; no form shows it (editable=False:
+    # the admin has its own write-only field, cases/admin.py).
+    signing_passphrase = models.TextField("证书口令（加密保存）", blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "调委会"
@@ -91,6 +102,13 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_signing_passphrase(self) -> str:
+        """The decrypted passphrase (crypto.DecryptionFailed when the key has changed)."""
+        return crypto.decrypt(self.signing_passphrase)
+
+    def set_signing_passphrase(self, passphrase: str) -> None:
+        self.signing_passphrase = crypto.encrypt(passphrase)
 
     def clean(self) -> None:
         # A certificate that cannot sign is refused here, in the admin form, rather than
@@ -105,7 +123,11 @@ class Organization(models.Model):
             upload.file.seek(0)
             data = upload.file.read()
             upload.file.seek(0)
-        problem = certificate_problem(data, self.signing_passphrase)
+        try:
+            passphrase = self.get_signing_passphrase()
+        except crypto.DecryptionFailed as exc:
+            raise ValidationError({"signing_certificate": str(exc)}) from None
+        problem = certificate_problem(data, passphrase)
         if problem:
             raise ValidationError({"signing_certificate": problem})
 

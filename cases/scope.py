@@ -25,7 +25,7 @@ from core.errors import NotFound, PermissionDenied
 from core.i18n import official
 
 if TYPE_CHECKING:
-    from cases.models import Case, Membership
+    from cases.models import Case, Membership, Organization
 
 # Whoever asks: a user, the anonymous visitor, or None for the system (commands, the sweep).
 Viewer: TypeAlias = User | AnonymousUser | None
@@ -167,3 +167,59 @@ def organizations_q(user: Viewer) -> Q:
         elif m.role == Role.SUPERVISOR and m.region is not None:
             parts.append(Q(region__path__startswith=m.region.path))
     return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+# --- region rules of SPEC §12 (escalation, registration) ----------------------------------
+def strict_ancestor_paths(path: str) -> list[str]:
+    """The materialized paths strictly above `path` ("/1/4/17/" → ["/1/", "/1/4/"])."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
+def escalation_targets_q(case: Case) -> Q:
+    """The committees a case may be escalated to (上报, an Organization filter): one whose
+    region is strictly above both the case's region and its present committee's region — a
+    township or county committee over the village, never a neighbour or one below."""
+    above = set(strict_ancestor_paths(case.region_path)) & set(
+        strict_ancestor_paths(case.organization.region.path)
+    )
+    return Q(region__path__in=sorted(above)) & ~Q(pk=case.organization_id)
+
+
+def in_committee_region(region_path: str, organization: Organization) -> bool:
+    """Whether a case in the region at `region_path` may be registered by `organization`:
+    the region is the committee's own or one below it (its village, its grids)."""
+    return region_path.startswith(organization.region.path)
+
+
+def registration_regions_q(organizations: Iterable[Organization]) -> Q:
+    """The regions (a Region filter) where one of `organizations` may register a case."""
+    parts = [Q(path__startswith=o.region.path) for o in organizations]
+    return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def membership_scope_q(user: Viewer) -> Q:
+    """The memberships (a Membership filter) a user may see, e.g. in the Django admin: those of
+    their own committees, and for a supervisor those of the committees and supervisors in the
+    region subtree. Admin memberships only admins see."""
+    if is_admin(user):
+        return Q()
+    parts = []
+    for m in memberships(user):
+        if m.role in ORG_ROLES:
+            parts.append(Q(organization_id=m.organization_id))
+        elif m.role == Role.SUPERVISOR and m.region is not None:
+            parts.append(Q(organization__region__path__startswith=m.region.path))
+            parts.append(Q(region__path__startswith=m.region.path))
+    return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def case_related_q(user: Viewer, field: str = "case") -> Q:
+    """Rows attached to a visible case through `field` (parties, records, events, documents,
+    notifications): a filter of their model; Q() for whom every case is visible."""
+    q = case_scope_q(user)
+    if not q:
+        return Q()
+    from cases.models import Case
+
+    return Q(**{f"{field}__in": Case.objects.filter(q).values("pk")})

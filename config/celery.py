@@ -18,4 +18,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Overdue events and due-soon reminders (workflows/sweep.py); running it twice is harmless.
     "sla-sweep-hourly": {"task": "workflows.sla_sweep", "schedule": timedelta(hours=1)},
+    # Import uploads checked but never confirmed, after 24 hours (registers/tasks.py, SPEC §12).
+    "purge-abandoned-imports-hourly": {
+        "task": "registers.purge_abandoned_imports",
+        "schedule": timedelta(hours=1),
+    },
 }

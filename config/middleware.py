@@ -51,6 +51,39 @@ class RequestIdMiddleware:
         return response
 
 
+class PrivateNoStoreMiddleware:
+    """SPEC §12: `Cache-Control: private, no-store` on every answer to a logged-in user — pages,
+    downloads (PDF, xlsx, csv) and API JSON, signed in by session or by API token — so that
+    neither a shared proxy nor the browser's cache keeps personal data. DRF sets the token's user
+    on the Django request too, so `request.user` is read after the view has run. Also no-store:
+    an answer to a request that sent credentials (`Authorization`), to anything but GET/HEAD (the
+    token endpoint's answer carries the new token) and an answer that sets a cookie — every page
+    with a CSRF token sets the CSRF cookie (the login form, whose token must not be cached).
+    Anything else from an anonymous user (healthz, the public API verification) keeps the view's
+    own caching headers; static files never reach this middleware (it sits below whitenoise)."""
+
+    VALUE = "private, no-store"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if self._private(request, response):
+            response["Cache-Control"] = self.VALUE
+        return response
+
+    @staticmethod
+    def _private(request: HttpRequest, response: HttpResponseBase) -> bool:
+        user = getattr(request, "user", None)
+        return bool(
+            (user is not None and user.is_authenticated)
+            or "HTTP_AUTHORIZATION" in request.META
+            or request.method not in ("GET", "HEAD")
+            or response.cookies
+        )
+
+
 @receiver(request_finished, dispatch_uid="tiaojie_clear_request_id")
 def _clear_request_id(**kwargs: Any) -> None:
     log.clear_request_id()

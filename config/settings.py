@@ -9,6 +9,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_cache, env_choice, env_int, env_list, env_str
+from core.crypto import parse_keys as parse_field_keys
 
 # Lets the code write generic Django classes (admin.ModelAdmin[Case], QuerySet[Case]) at run
 # time as mypy reads them.
@@ -35,8 +36,16 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-if PRODUCTION and len(SECRET_KEY) < 40:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 40 characters in production")
+# What `check --deploy` (security.W009) asks of a key: ≥ 50 characters, ≥ 5 different ones, and
+# not one that Django's startproject generated ("django-insecure-…").
+if PRODUCTION and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be at least 50 characters (at least 5 different ones) in production "
+        "and not a django-insecure- key: generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not env_str("ALLOWED_HOSTS"):
@@ -52,9 +61,33 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The session cookie is never readable by a script (Django's default, stated); the CSRF cookie
+# stays readable, as Django recommends (CSRF_COOKIE_HTTPONLY protects nothing), and is Secure in
+# production like the session cookie (CSRF_COOKIE_SECURE above).
+SESSION_COOKIE_HTTPONLY = True
+
+# SPEC §12 headers. Content-Security-Policy (django-csp): scripts, styles and everything else
+# from this origin only, no inline script or style anywhere (a page's script is a static file,
+# web/static/tiaojie/*.js); data: images only for the inline favicon. Swagger UI (/api/docs/)
+# keeps to it too: drf-spectacular's split view serves its init script as a file (api/docs.py).
+# `Cache-Control: private, no-store` on every answer to a logged-in user:
+# config.middleware.PrivateNoStoreMiddleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 INSTALLED_APPS = [
     "web",  # first: its templates (login, 403/404) override the libraries'
@@ -68,7 +101,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "viewflow",
@@ -93,13 +125,25 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",  # first: every log line of a request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise, so static files keep their own cache headers.
+    "config.middleware.PrivateNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which parses the body: an upload is limited while it streams (core/uploads.py).
+    "core.uploads.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session timeouts (SPEC §12): before anything acts on the session's user.
+    "accounts.sessions.SessionTimeoutMiddleware",
+    # Second factor (SPEC §12): unverified session → code; required but none → set-up.
+    "accounts.two_factor.TwoFactorMiddleware",
+    # An initial password set by an admin → the password change page until it is changed.
+    "accounts.sessions.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who acts, for audit records written by model signals (membership changes, SPEC §12).
+    "supervision.middleware.ActingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
@@ -165,8 +209,29 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TIAOJIE_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every worker and node
+# The lock runs from the failure that reached the limit: tries while locked (even with the right
+# password) are refused without moving the time the message names.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The answer (Chinese, until when): JSON under /api/, else the login page again; 429.
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Its log lines name the username and the address (a login audit needs both); a password is never
+# logged nor stored (axes always masks the password field).
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+# Sessions (accounts/sessions.py): logged out after this long without a request, and this long
+# after the login whatever happens.
+TIAOJIE_SESSION_IDLE_MINUTES = env_int("TIAOJIE_SESSION_IDLE_MINUTES", 30, minimum=1)
+TIAOJIE_SESSION_MAX_HOURS = env_int("TIAOJIE_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = TIAOJIE_SESSION_MAX_HOURS * 3600
+
+# Second factor (accounts/two_factor.py): TOTP for admins and supervisors, required when on
+# (default: under PRODUCTION); off, only those who set it up voluntarily are asked for a code.
+TIAOJIE_REQUIRE_2FA = env_bool("TIAOJIE_REQUIRE_2FA", PRODUCTION)
+OTP_TOTP_ISSUER = "调解"  # the account's name in the authenticator app
 
 # API tokens: django-rest-knox, hashed, expiring, one per device (accounts.models.ApiToken).
+# knox's own model is swapped out for ours, but its migrations would still create its table (they
+# predate the swappable setting), whose foreign key to auth_user then blocks a flush: no migrations.
+MIGRATION_MODULES = {"knox": None}
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("TIAOJIE_TOKEN_DAYS", 30, minimum=1)),
@@ -176,7 +241,8 @@ REST_KNOX = {
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        # Django's check, with the Chinese message its catalog lacks (accounts/passwords.py).
+        "NAME": "accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -199,18 +265,38 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Issued PDFs, signing certificates, kept import uploads (SPEC §12, core/storage.py): no
+    # URL, read only through the storage API by the views that check scope.
+    "private": {"BACKEND": "core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The private storage's folder; empty: "private" beside MEDIA_ROOT (var/private by default).
+TIAOJIE_PRIVATE_ROOT = env_str("TIAOJIE_PRIVATE_ROOT")
 # Outside production whitenoise serves straight from the app folders: no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
 # How much of a refused (too large) API body is read and discarded so the client gets its 413
 # instead of a reset connection; past it the connection is closed (api.errors.drain_body).
 TIAOJIE_DRAIN_MAX_BYTES = env_int("TIAOJIE_DRAIN_MAX_BYTES", 64 * 1024 * 1024, minimum=0)
+# Uploads (SPEC §12, core/uploads.py): one file past its purpose's limit is refused while it
+# streams; a body declared larger than the limit + DATA_UPLOAD_MAX_MEMORY_SIZE is not read.
+TIAOJIE_UPLOAD_MAX_BYTES = {
+    "default": env_int("TIAOJIE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
+    "import": env_int("TIAOJIE_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
+    "verify": env_int("TIAOJIE_VERIFY_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
+}
+# An .xlsx is opened only if its zip entries, as declared, unpack to at most this much in all and
+# none is more than RATIO times smaller packed than unpacked (registers/reading.py).
+TIAOJIE_XLSX_MAX_UNPACKED_BYTES = env_int(
+    "TIAOJIE_XLSX_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024
+)
+TIAOJIE_XLSX_MAX_RATIO = env_int("TIAOJIE_XLSX_MAX_RATIO", 100, minimum=2)
+# Abandoned import uploads (checked, never confirmed) are deleted after this (registers/tasks.py).
+TIAOJIE_IMPORT_UPLOAD_HOURS = env_int("TIAOJIE_IMPORT_UPLOAD_HOURS", 24, minimum=1)
 
 # Celery: with no broker, tasks run in-process (the embedded default needs no service).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -239,8 +325,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tiaojie@localhost")
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header is what makes an anonymous request a 401, not 403.
+    # knox's hashed, expiring tokens (accounts/tokens.py); DRF's clear-text ones are gone.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -309,6 +396,19 @@ LOGGING = {
 TIAOJIE_NUMBER_FORMAT = "（{year}）{org}人调字第{seq:04d}号"
 TIAOJIE_AGREEMENT_NUMBER_FORMAT = "（{year}）{org}调协字第{seq:04d}号"
 TIAOJIE_SIGNING_ENABLED = env_bool("TIAOJIE_SIGNING_ENABLED", False)
+# The key that encrypts the signing certificate's passphrase in the database (core/crypto.py):
+# a Fernet key, or "new,old" while rotating. Unset: derived from SECRET_KEY, outside production.
+TIAOJIE_FIELD_KEY = env_str("TIAOJIE_FIELD_KEY")
+if PRODUCTION and not TIAOJIE_FIELD_KEY.strip():
+    raise ImproperlyConfigured(
+        "PRODUCTION=1 requires TIAOJIE_FIELD_KEY (a Fernet key; generate one with "
+        'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+    )
+if TIAOJIE_FIELD_KEY.strip():
+    try:
+        parse_field_keys(TIAOJIE_FIELD_KEY)
+    except ValueError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
 # SPEC §11: an export showing more cases' personal data than this notifies the supervisors.
 TIAOJIE_BULK_EXPORT_ALERT = env_int("TIAOJIE_BULK_EXPORT_ALERT", 200, minimum=0)
 # models.W047: nulls_distinct is enforced on PostgreSQL. axes.W006: SPEC §12 locks a username

@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from core.storage import private_storage
 from documents.labels import TITLES
 
 # Dossier order (卷内目录): the order of the paper file.
@@ -35,7 +36,9 @@ class Document(models.Model):
         "状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     context = models.JSONField("文书数据", default=dict)
-    file = models.FileField("文件", upload_to="documents/%Y/", blank=True)
+    # Private storage (core/storage.py), served only by the scoped download views; named
+    # documents/<year>/<id>-<code>.pdf by documents.services.file_name: no token in the name.
+    file = models.FileField("文件", upload_to="documents/%Y/", storage=private_storage, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     size = models.PositiveIntegerField(default=0)
     pages = models.PositiveSmallIntegerField(default=0)

@@ -101,6 +101,12 @@ def _enqueue(ids: list[int]) -> None:
 
 
 @in_official_language
+def file_name(doc: Document) -> str:
+    """The stored name's last part: the row's id and code (ASCII, unique, nothing secret: the
+    verify token never appears in a file name). The field adds documents/<year>/."""
+    return f"{doc.pk}-{doc.code}.pdf"
+
+
 def document_issue(pk: int) -> Document:
     """Render, sign (when configured), hash, store, then mark issued — in that order, so a
     failure at any step leaves the row pending/failed with its error and never a half-written
@@ -117,12 +123,15 @@ def document_issue(pk: int) -> Document:
             result = renderer.render_document(doc.code, doc.context)
         pdf = signing.sign_for(doc.code, doc.context, result.pdf)
         sha = hashlib.sha256(pdf).hexdigest()
-        name = f"{doc.case_id}/{doc.code}{doc.slot}-v{doc.version}-{doc.token}.pdf"
         with transaction.atomic():
             doc = Document.objects.select_for_update().get(pk=pk)
             if doc.status in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
                 return doc  # another worker finished first
-            doc.file.save(name, ContentFile(pdf), save=False)
+            # A file left by an attempt that failed after writing it belongs to no issued row.
+            name = doc.file.field.generate_filename(doc, file_name(doc))
+            if doc.file.storage.exists(name):
+                doc.file.storage.delete(name)
+            doc.file.save(file_name(doc), ContentFile(pdf), save=False)
             doc.sha256, doc.size, doc.pages = sha, len(pdf), result.pages
             doc.missing_glyphs = result.missing_glyphs
             doc.status, doc.issued_at, doc.error = Document.Status.ISSUED, timezone.now(), ""

@@ -20,6 +20,7 @@ from django.conf import settings
 
 from cases.models import Organization
 from cases.validators import certificate_problem
+from core.crypto import DecryptionFailed
 
 # 督办通知书 is the justice bureau's notice, not the committee's document: the committee's
 # certificate does not sign it.
@@ -42,10 +43,14 @@ def sign_for(code: str, context: dict[str, Any], pdf: bytes) -> bytes:
         return pdf
     with organization.signing_certificate.open("rb") as handle:
         data = handle.read()
+    try:
+        passphrase = organization.get_signing_passphrase()  # the one accessor (decrypts)
+    except DecryptionFailed as exc:
+        raise SigningError(f"调委会签章证书不可用：{exc}") from None
     return sign_pdf(
         pdf,
         certificate=data,
-        passphrase=organization.signing_passphrase,
+        passphrase=passphrase,
         location=context["organization"].get("region", ""),
     )
 

@@ -24,7 +24,6 @@ from core.spreadsheet import xlsx_row
 User = get_user_model()
 
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
 SHEET = "案件登记"
 IGNORED_HEADERS = {"序号"}  # every register numbers its lines; nothing to import from it

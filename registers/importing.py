@@ -13,15 +13,19 @@ event marked {"imported": true, "source_row": n}, no document issued and nothing
 (workflows.services.Imported). A row the services refuse is reported like a bad cell. A dry run,
 or any refused row, rolls the whole transaction back: a file is imported whole or not at all, and
 a clean dry run means the import will go through.
+
+The file is at most settings.TIAOJIE_UPLOAD_MAX_BYTES["import"] (10 MB by default; the page refuses
+a larger one while it streams, core/uploads.py); an .xlsx is opened only after the checks of
+registers/reading.py (zip bomb, DTD/entities, untrusted dimensions); every line counts toward the
+row limit, blank ones included.
 """
 
-from registers.columns import COLUMNS, MAX_FILE_BYTES, MAX_ROWS, SHEET, template_xlsx
+from registers.columns import COLUMNS, MAX_ROWS, SHEET, template_xlsx
 from registers.reading import FileProblem, ImportResult, RowError, check_header, read_rows
 from registers.running import import_cases, may_import
 
 __all__ = [
     "COLUMNS",
-    "MAX_FILE_BYTES",
     "MAX_ROWS",
     "SHEET",
     "FileProblem",

@@ -13,8 +13,9 @@ from cases import choices, scope
 from cases.choices import Outcome, Role
 from cases.models import Case, Membership, Organization
 from core.errors import DomainError, PermissionDenied
+from core.uploads import limit_for, size_text
 from registers.checking import Context, Row, parse_row
-from registers.columns import MAX_FILE_BYTES, MAX_ROWS, PERSON_FIELDS, WORK_HOUR, cell_text
+from registers.columns import MAX_ROWS, PERSON_FIELDS, WORK_HOUR, cell_text
 from registers.reading import FileProblem, ImportResult, RowError, check_header, read_rows
 from workflows import services
 
@@ -217,8 +218,9 @@ def import_cases(
     if not may_import(actor, organization):
         raise PermissionDenied("只有本调委会的登记员或调委会主任可以导入案件。")
     result = ImportResult(dry_run=dry_run)
-    if len(data) > MAX_FILE_BYTES:
-        result.file_errors.append(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    max_bytes = limit_for("import")
+    if len(data) > max_bytes:
+        result.file_errors.append(f"文件超过 {size_text(max_bytes)}")
         return result
     director = _director(organization, actor)
     if director is None:
@@ -240,11 +242,10 @@ def import_cases(
         rows: list[Row] = []
         seen: set[str] = set()
         for number, cells in lines:
-            if not any(cell_text(c) for c in cells):
-                continue
-            if len(rows) >= max_rows:
+            # Blank lines count (SPEC §12): a sheet of a million empty rows stops here too.
+            if number - header[0] > max_rows:
                 result.file_errors.append(
-                    f"一次最多导入 {max_rows} 行：请分成几个文件"
+                    f"一次最多导入 {max_rows} 行（空行也计算在内）：请删去多余的空行或分成几个文件"
                     + (
                         "；更大的登记簿可由系统管理员用 import_cases 命令导入"
                         if max_rows < MAX_ROWS
@@ -252,6 +253,8 @@ def import_cases(
                     )
                 )
                 return result
+            if not any(cell_text(c) for c in cells):
+                continue
             rows.append(parse_row(number, cells, layout, ctx, seen))
     except FileProblem as exc:
         result.file_errors.append(str(exc))

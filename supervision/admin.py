@@ -1,8 +1,9 @@
 from django.contrib import admin
 
 from cases import scope
-from core.admin import ReadOnlyAdmin
-from supervision.models import AccessRecord, RankingWeights
+from core.admin import ReadOnlyAdmin, ScopedAdmin
+from supervision import access_log, membership_log
+from supervision.models import AccessRecord, MembershipEvent, RankingWeights
 
 
 @admin.register(RankingWeights)
@@ -29,13 +30,39 @@ class RankingWeightsAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessRecord)
-class AccessRecordAdmin(ReadOnlyAdmin[AccessRecord]):
+class AccessRecordAdmin(ScopedAdmin[AccessRecord], ReadOnlyAdmin[AccessRecord]):
     """Append-only (SPEC §11): visible to admins, never added, changed or deleted — also not
-    by a superuser (ReadOnlyAdmin refuses all three; the model refuses them as well)."""
+    by a superuser (ReadOnlyAdmin refuses all three; the model refuses them as well). Others
+    see what the 访问记录 page shows them (supervision.access_log.scope_q)."""
+
+    scope_rule = staticmethod(access_log.scope_q)
 
     list_display = ["at", "user", "kind", "case", "cases_count", "detail", "ip"]
     list_filter = ["kind"]
     search_fields = ["case__number", "user__username", "detail"]
     date_hierarchy = "at"
     list_select_related = ["user", "case"]
+    actions = None
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(ScopedAdmin[MembershipEvent], ReadOnlyAdmin[MembershipEvent]):
+    """Append-only (SPEC §12): membership changes, never added, changed or deleted here (the
+    model refuses them as well); a user sees the events of the memberships in their scope."""
+
+    scope_rule = staticmethod(membership_log.scope_q)
+    list_display = [
+        "at",
+        "action",
+        "username",
+        "role",
+        "organization_name",
+        "region_name",
+        "actor_username",
+        "source",
+        "ip",
+    ]
+    list_filter = ["action", "role", "source"]
+    search_fields = ["username", "actor_username", "organization_name", "region_name"]
+    date_hierarchy = "at"
     actions = None

@@ -103,3 +103,65 @@ class AccessRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValueError("个人信息访问记录只能追加，不能删除。")
+
+
+class MembershipEventQuerySet(models.QuerySet["MembershipEvent"]):
+    """Append-only also for bulk writes: no UPDATE or DELETE of membership events."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ValueError("任职变更记录只能追加，不能修改。")
+
+    def delete(self) -> NoReturn:
+        raise ValueError("任职变更记录只能追加，不能删除。")
+
+
+class MembershipEvent(models.Model):
+    """One change of a membership (SPEC §12 "membership changes are audited events"): who
+    (when known), whose membership, which role where, before and after, when, from where.
+    Written only by supervision.membership_log.record (from the model's signals, so the admin,
+    commands and the seed are all covered); never changed or deleted, also not in the admin.
+
+    The people, committee and region are kept as ids and names, not foreign keys: the record
+    outlives a deleted user or committee and never stands in the way of deleting one."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "新增任职"
+        CHANGED = "changed", "变更任职"
+        DELETED = "deleted", "删除任职"
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    action = models.CharField("变更", max_length=8, choices=Action.choices)
+    actor_ref = models.PositiveIntegerField("操作人ID", null=True, blank=True)
+    actor_username = models.CharField("操作人", max_length=150, blank=True, default="")
+    source = models.CharField("来源", max_length=16, default="system")
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    membership_ref = models.PositiveIntegerField("任职ID", null=True, blank=True)
+    user_ref = models.PositiveIntegerField("用户ID", null=True, blank=True, db_index=True)
+    username = models.CharField("用户", max_length=150, blank=True, default="")
+    role = models.CharField("角色", max_length=16)
+    organization_ref = models.PositiveIntegerField("调委会ID", null=True, blank=True)
+    organization_name = models.CharField("调委会", max_length=100, blank=True, default="")
+    region_ref = models.PositiveIntegerField("区域ID", null=True, blank=True)
+    region_name = models.CharField("区域", max_length=255, blank=True, default="")
+    # The region path of the committee (or of a supervisor's region): who may read the event
+    # is a prefix query, as for cases. Empty for an admin membership (admins only).
+    scope_path = models.CharField(max_length=255, blank=True, default="", db_index=True)
+    before = models.JSONField("变更前", default=dict, blank=True)
+    after = models.JSONField("变更后", default=dict, blank=True)
+
+    objects = MembershipEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "任职变更记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.username} {self.role} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or not self._state.adding:
+            raise ValueError("任职变更记录只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError("任职变更记录只能追加，不能删除。")

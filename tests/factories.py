@@ -72,3 +72,16 @@ def party(role: str = "applicant", n: int = 1, **overrides) -> dict:
         "occupation": "农民",
     }
     return data | overrides
+
+
+def township_committee(township: str = "东镇", clerk: str = "clerk_t"):
+    """A committee one level above 东村 (SPEC §12: a case is escalated only up the region
+    tree) and its clerk: (organization, clerk)."""
+    region = Region.objects.get(name=township)
+    org = Organization.objects.create(
+        name=f"{township}人民调解委员会",
+        short_code=f"{township}调委",
+        seal_name=f"{township}人民调解委员会",
+        region=region,
+    )
+    return org, member(UserFactory(username=clerk), "clerk", organization=org)

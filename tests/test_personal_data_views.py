@@ -67,6 +67,9 @@ def _leaks(text: str) -> list[str]:
 
 def _api_paths(case) -> list[str]:
     client = APIClient()
+    client.force_authenticate(
+        case.organization.memberships.first().user
+    )  # the schema needs a login
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     doc = Document.objects.filter(case=case).first()
     ids = {"/cases/": case.pk, "/documents/": doc.pk, "/organizations/": case.organization_id}

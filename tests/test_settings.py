@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_cache, env_choice, env_int, env_list
 
 ROOT = Path(__file__).resolve().parent.parent
+# A key production accepts (≥ 50 characters, ≥ 5 different ones: config/settings.py).
+GOOD_KEY = "tiaojie-test-" + "abcdefghij" * 5
 
 
 def test_env_bool(monkeypatch):
@@ -66,7 +69,7 @@ def test_bad_debug_value_stops_startup():
 
 
 def test_production_requires_allowed_hosts():
-    result = _load_settings(PRODUCTION="1", SECRET_KEY="x" * 50)
+    result = _load_settings(PRODUCTION="1", SECRET_KEY=GOOD_KEY)
     assert result.returncode != 0
     assert "PRODUCTION=1 requires ALLOWED_HOSTS" in result.stderr
 
@@ -78,8 +81,9 @@ def test_production_switches_on_hardening():
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
         "PRODUCTION": "1",
-        "SECRET_KEY": "x" * 50,
+        "SECRET_KEY": GOOD_KEY,
         "ALLOWED_HOSTS": "tiaojie.example",
+        "TIAOJIE_FIELD_KEY": Fernet.generate_key().decode(),
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     out = subprocess.run(
@@ -133,8 +137,9 @@ def test_log_format_json_writes_one_object_a_line():
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    [line] = out.stderr.splitlines()
-    entry = json.loads(line)
+    # Every line is one object (start-up lines too, e.g. django-axes' "AXES: BEGIN …").
+    entries = [json.loads(line) for line in out.stderr.splitlines()]
+    [entry] = [e for e in entries if e["logger"] == "tiaojie.test"]
     assert set(entry) == {"time", "level", "logger", "message", "request_id"}
     assert entry["level"] == "WARNING" and entry["logger"] == "tiaojie.test"
     assert entry["message"] == "调解\n第二行 42" and entry["request_id"] == "-"

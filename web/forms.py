@@ -130,7 +130,12 @@ class RegisterForm(forms.Form):
         self.fields["organization"].queryset = orgs.order_by("name")
         if orgs.count() == 1:
             self.fields["organization"].initial = orgs.first()
-        self.fields["region"].queryset = _regions(user)
+        # SPEC §12: a case is registered only in a region inside the committee's region (the
+        # service checks the chosen pair; admins, who may pick any committee, see every region).
+        regions = _regions(user)
+        if not scope.is_admin(user):
+            regions = regions.filter(scope.registration_regions_q(orgs.select_related("region")))
+        self.fields["region"].queryset = regions
         self.fields["region"].label_from_instance = lambda r: r.full_name
         self.fields["dispute_type"].queryset = DisputeType.objects.filter(
             taxonomy__is_current=True
@@ -333,9 +338,13 @@ class EscalateForm(CaseActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.exclude(
-            pk=self.case.organization_id
-        ).order_by("name")
+        # SPEC §12: only the committees above the case's region (the service refuses others).
+        targets = Organization.objects.filter(scope.escalation_targets_q(self.case))
+        self.fields["organization"].queryset = targets.order_by("region__path", "name")
+        if not targets.exists():
+            self.fields["organization"].help_text = _(
+                "本案发生地没有上级调委会可以上报（上报只能报至乡镇、县级等上级调委会）。"
+            )
 
 
 class SuperviseForm(CaseActionForm):

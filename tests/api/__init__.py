@@ -3,16 +3,23 @@ header), and one assertion for the error shape of SPEC §9."""
 
 from __future__ import annotations
 
+import itertools
+
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts import tokens
+
+_devices = itertools.count(1)
 
 
 def api(user=None) -> APIClient:
+    """A client signed in with a fresh knox token of its own (a device name per client, so a
+    second client for the same user does not replace the first one's token)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = tokens.issue(user, f"tests-{next(_devices)}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

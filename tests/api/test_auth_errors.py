@@ -28,10 +28,17 @@ def test_token_then_me(clerk):
     assert me.json()["username"] == "clerk"
 
 
-def test_token_same_token_twice(clerk):
+def test_token_again_for_the_same_device_replaces_the_first(clerk):
+    # SPEC §12: one token per device name (none given: the unnamed device); the old one stops.
     body = {"username": "clerk", "password": PASSWORD}
     first = api().post(url("token"), body, format="json").json()["token"]
-    assert api().post(url("token"), body, format="json").json()["token"] == first
+    second = api().post(url("token"), body, format="json").json()["token"]
+    assert second != first
+    old, new = api(), api()
+    old.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    new.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    error(old.get(url("me")), 401, "not_authenticated")
+    assert new.get(url("me")).status_code == 200
 
 
 def test_token_wrong_password_is_invalid_without_saying_which(clerk):
@@ -136,8 +143,9 @@ def test_unknown_api_path_is_json_404(clerk):
     error(api().get("/api/v1/cases"), 404, "not_found")  # no slash: no HTML redirect either
 
 
-def test_schema_is_served(db):
-    response = api().get("/api/schema/")
+def test_schema_is_served_to_a_logged_in_user(clerk):
+    assert api().get("/api/schema/").status_code == 401  # SPEC §12: not to anonymous
+    response = api(clerk).get("/api/schema/")
     assert response.status_code == 200
     text = response.content.decode()
     assert "/api/v1/cases/{id}/transitions/{name}/" in text
@@ -152,10 +160,10 @@ def test_schema_generates_without_warnings(db, tmp_path):
     assert "/api/v1/verify/{token}/" in (tmp_path / "s.yaml").read_text()
 
 
-def test_docs_page_only_with_local_assets(db):
+def test_docs_page_only_with_local_assets(clerk):
     from django.apps import apps
 
-    response = api().get("/api/docs/")
+    response = api(clerk).get("/api/docs/")
     if apps.is_installed("drf_spectacular_sidecar"):
         assert response.status_code == 200
     else:  # Swagger UI would load its scripts from a CDN: no page rather than a broken one

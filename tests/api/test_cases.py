@@ -197,6 +197,11 @@ def test_list_filters(register, walk, clerk, world):
         on_time = _numbers(api_.get(url("cases"), {"overdue": "false"}))
     assert intake.number in overdue and moving.number in on_time
     assert overdue.isdisjoint(on_time)
+    # absent: no filter; present but empty or not a yes/no: refused, not silently ignored
+    for bad in ("", "maybe"):
+        refused = api_.get(url("cases"), {"overdue": bad})
+        assert refused.status_code == 400, bad
+        assert refused.json()["error"]["fields"]["overdue"] == ["须为 true 或 false。"]
 
 
 def test_list_search(register, clerk, supervisor):
@@ -246,6 +251,7 @@ def test_list_costs_a_constant_number_of_queries(
 
     walk(register(), "mediation")
     client = api(supervisor)
+    client.get(url("me"))  # the token's first use writes last_used_at (then once a minute)
     with CaptureQueriesContext(connection) as few:
         client.get(url("cases"), {"q": "当事人"})
     for _ in range(12):
@@ -265,6 +271,7 @@ def test_detail_costs_a_bounded_number_of_queries(
 ):
     case = walk(register(), "follow_up")
     client = api(mediator)
+    client.get(url("me"))  # the token's first use writes last_used_at (then once a minute)
     # 10, and the INSERT of the personal-data access record (SPEC §11).
     with django_assert_max_num_queries(11):
         assert client.get(url("case", case.pk)).status_code == 200

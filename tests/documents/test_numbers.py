@@ -88,12 +88,14 @@ def test_issued_documents_are_numbered_per_case(
 def test_an_escalated_case_keeps_numbering_its_documents_as_registered(
     register, world, clerk, supervisor, django_capture_on_commit_callbacks
 ):
+    from tests.factories import township_committee
     from workflows import services as s
 
+    township, _clerk = township_committee()
     with django_capture_on_commit_callbacks(execute=True):
         case = register()
-        s.case_escalate(case, actor=clerk, organization=world["west"], reason="涉及两县")
+        s.case_escalate(case, actor=clerk, organization=township, reason="涉及两村")
         s.case_supervise(case, actor=supervisor, content="请于三日内反馈")
     sup = Document.objects.get(case=case, code="SUP")
     assert sup.number == f"（{case.year}）东村调委督字第{case.seq:04d}-1号"
-    assert sup.context["organization"]["short_code"] == "西村调委"  # now the case's committee
+    assert sup.context["organization"]["short_code"] == "东镇调委"  # now the case's committee

@@ -121,12 +121,12 @@ def test_organization_refuses_a_certificate_it_cannot_use(world, certificate):
     _cert, p12 = certificate
     org = world["east"]
     org.signing_certificate = SimpleUploadedFile("east.p12", p12)
-    org.signing_passphrase = "wrong"
+    org.set_signing_passphrase("wrong")
     with pytest.raises(ValidationError) as exc:
         org.full_clean()
     assert "口令错误" in exc.value.message_dict["signing_certificate"][0]
 
-    org.signing_passphrase = PASSPHRASE
+    org.set_signing_passphrase(PASSPHRASE)
     org.full_clean()
     org.save()  # the upload was read by clean() and is still saved whole
     org.refresh_from_db()
@@ -140,7 +140,7 @@ def test_organization_refuses_a_certificate_it_cannot_use(world, certificate):
 def _give_certificate(org: Organization, p12: bytes, passphrase: str) -> None:
     org.signing_certificate.save("east.p12", ContentFile(p12), save=False)
     # Bypasses clean(): a certificate may also stop working after it was accepted.
-    org.signing_passphrase = passphrase
+    org.set_signing_passphrase(passphrase)
     org.save()
 
 

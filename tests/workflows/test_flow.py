@@ -132,10 +132,14 @@ class TestTaskLists:
         assert cases_of(supervisor) == set()
         assert cases_of(outsider) == set()
 
-    def test_escalated_case_moves_to_the_other_committee(self, register, clerk, world, outsider):
+    def test_escalated_case_moves_to_the_other_committee(self, register, clerk, world):
+        from tests.factories import township_committee
+
+        township, township_clerk = township_committee()
         case = register()
-        s.case_escalate(case, actor=clerk, organization=world["west"], reason="涉及两村")
-        assert {t.process.mediationprocess.case_id for t in flows.tasks_for(outsider)} == {case.pk}
+        s.case_escalate(case, actor=clerk, organization=township, reason="涉及两村")
+        tasks = flows.tasks_for(township_clerk)
+        assert {t.process.mediationprocess.case_id for t in tasks} == {case.pk}
         assert not flows.tasks_for(clerk).exists()
 
 
@@ -179,10 +183,12 @@ class TestTaskNotifications:
         assert Notification.objects.filter(user=mediator, message__contains="“回访”").exists()
         assert not Notification.objects.filter(user=director, message__contains="“回访”").exists()
 
-    def test_escalation_tells_the_other_committee(self, register, clerk, world, outsider):
+    def test_escalation_tells_the_other_committee(self, register, clerk, world):
+        from tests.factories import township_committee
         from workflows.models import Notification
 
+        township, township_clerk = township_committee()
         case = register()
-        s.case_escalate(case, actor=clerk, organization=world["west"], reason="涉及两村")
-        note = Notification.objects.get(user=outsider, case=case)
+        s.case_escalate(case, actor=clerk, organization=township, reason="涉及两村")
+        note = Notification.objects.get(user=township_clerk, case=case)
         assert "上报至本调委会" in note.message and "东村人民调解委员会" in note.message

@@ -331,11 +331,14 @@ class TestActionsAndConcurrency:
         assert clerk.notifications.filter(kind="supervision").exists()
 
     def test_escalate_keeps_number(self, register, clerk, world):
+        from tests.factories import township_committee
+
+        township, _clerk = township_committee()
         case = register()
         number = case.number
-        s.case_escalate(case, actor=clerk, organization=world["west"], reason="涉及两县")
+        s.case_escalate(case, actor=clerk, organization=township, reason="涉及两村")
         case.refresh_from_db()
-        assert (case.organization, case.number) == (world["west"], number)
+        assert (case.organization, case.number) == (township, number)
         assert not Case.objects.visible_to(clerk).filter(pk=case.pk).exists()
 
     def test_party_correct_does_not_log_personal_data(self, register, clerk):

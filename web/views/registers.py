@@ -2,20 +2,22 @@
 
 Import: /cases/import/<organization>/ for the committee's clerks and director (outsiders 404,
 other roles 403). Step one checks the uploaded file and imports nothing (a dry run); the file is
-kept aside for this user and step two imports it, all or nothing. The work is registers.importing."""
+kept aside for this user and step two imports it, all or nothing. The work is registers.importing.
+
+Uploads (SPEC §12): the page's file is limited while it streams (core/uploads.py, purpose
+"import"); the kept file lives in the private storage under imports/ (no URL, no token in its
+name) and is deleted once used, replaced, or abandoned for a day (registers/tasks.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
-import uuid
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.storage import private_storage
+from core.uploads import limit_for, size_text, upload_purpose
 from registers import exporting, importing
 from supervision import access_log
 from web.forms import CaseFilterForm
@@ -44,8 +48,9 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("只能导入 .xlsx 或 .csv 文件。"))
-        if upload.size > importing.MAX_FILE_BYTES:
-            raise forms.ValidationError(_("文件超过 10 MB。"))
+        limit = limit_for("import")
+        if upload.size > limit:  # the middleware stops a larger file while it streams
+            raise forms.ValidationError(_("文件超过 %(size)s。") % {"size": size_text(limit)})
         return upload
 
 
@@ -74,9 +79,10 @@ def _stored(request, organization) -> dict | None:
 def _forget(request) -> None:
     kept = request.session.pop(SESSION_KEY, None)
     if kept:
-        default_storage.delete(kept["path"])
+        private_storage().delete(kept["path"])
 
 
+@upload_purpose("import")
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request, organization: int):
@@ -109,8 +115,8 @@ def import_page(request, organization: int):
             _forget(request)
             if result.ok:
                 suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-                path = default_storage.save(
-                    f"imports/{uuid.uuid4().hex}{suffix}", ContentFile(data)
+                path = private_storage().save(
+                    _kept_name(request.user, committee, suffix), ContentFile(data)
                 )
                 request.session[SESSION_KEY] = {
                     "organization": committee.pk,
@@ -119,6 +125,12 @@ def import_page(request, organization: int):
                     "sha256": hashlib.sha256(data).hexdigest(),
                 }
     return render(request, "cases/import.html", context)
+
+
+def _kept_name(user, organization, suffix: str) -> str:
+    """imports/<user>-<committee>-<time><suffix>: who and when, nothing secret (the storage adds
+    a suffix if two uploads meet in the same second)."""
+    return f"imports/u{user.pk}-o{organization.pk}-{timezone.now():%Y%m%d%H%M%S}{suffix}"
 
 
 def _run(data, name, organization, user, *, dry_run):
@@ -137,7 +149,12 @@ def _confirm(request, organization, context):
     if kept is None:
         messages.error(request, _("没有待确认的文件，请重新上传并检查。"))
         return redirect("cases:import", organization=organization.pk)
-    with default_storage.open(kept["path"], "rb") as handle:
+    storage = private_storage()
+    if not storage.exists(kept["path"]):  # abandoned for a day and cleaned up (registers/tasks.py)
+        request.session.pop(SESSION_KEY, None)
+        messages.error(request, _("待确认的文件已过期（超过 24 小时未确认），请重新上传并检查。"))
+        return redirect("cases:import", organization=organization.pk)
+    with storage.open(kept["path"], "rb") as handle:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != kept["sha256"]:
         _forget(request)

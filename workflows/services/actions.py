@@ -108,6 +108,15 @@ def case_escalate(
             (["上报的理由"] if not reason.strip() else [])
             + (["须上报至其他调委会"] if organization.pk == ch.case.organization_id else [])
         )
+        # SPEC §12: only up the region tree, to a committee over the case's region.
+        if not Organization.objects.filter(
+            scope.escalation_targets_q(ch.case), pk=organization.pk
+        ).exists():
+            message = (
+                f"只能上报至案件发生地的上级调委会（乡镇、县级等），"
+                f"“{organization.name}”不是{ch.case.region.full_name}的上级调委会。"
+            )
+            raise InvalidInput(message, fields={"organization": [message]})
         from_name = ch.case.organization.name
         ch.case.organization = organization
         ch.case.mediators.clear()

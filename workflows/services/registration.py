@@ -105,6 +105,12 @@ def case_register(
         missing.append("至少一名申请人")
     if missing or region is None:
         raise PreconditionFailed(missing)
+    if not scope.in_committee_region(region.path, organization):  # SPEC §12
+        message = (
+            f"纠纷发生地须在{organization.name}所在区域"
+            f"（{organization.region.full_name}）范围内，不能登记在“{region.full_name}”。"
+        )
+        raise InvalidInput(message, fields={"region": [message]})
     check_factors(list(risk_factors), "risk_factors")
     with clock(imported), transaction.atomic():
         now = deadlines.now()

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cases.choices import Role
 from cases.models import Membership, Organization
+from core.uploads import limit_for, size_text
 from registers import importing
 from supervision import access_log
 
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         actor = self._actor(org, username)
         if not file.is_file():
             raise CommandError(f"找不到文件 {file}")
+        limit = limit_for("import")
+        if file.stat().st_size > limit:  # not read at all (settings.TIAOJIE_UPLOAD_MAX_BYTES)
+            raise CommandError(f"{file.name}：文件超过 {size_text(limit)}，没有导入任何案件。")
         data = file.read_bytes()
         result = importing.import_cases(
             data, filename=file.name, organization=org, actor=actor, dry_run=dry_run

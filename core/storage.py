@@ -1,0 +1,58 @@
+"""Private files (SPEC §12): issued PDFs, signing certificates and kept import uploads.
+
+They live in the storage alias ``"private"`` of ``settings.STORAGES`` and are only ever read
+through the storage API (``storages["private"]``, a FieldFile's ``open``), so that the alias can
+become object storage without a code change. They have no public address: the scoped views
+(the PDF downloads) stream them after checking who asks.
+
+``PrivateFileSystemStorage`` is the embedded default: a folder that no web server serves,
+``settings.TIAOJIE_PRIVATE_ROOT`` or, when that is empty, the folder ``private`` beside
+``MEDIA_ROOT`` (``var/private`` by default), and ``url()`` refuses to make an address.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import cached_property
+
+PRIVATE = "private"
+
+
+def private_storage() -> Storage:
+    """The storage of every private file field (a callable: migrations record the name of this
+    function, never a storage, and the alias decides at run time)."""
+    return storages[PRIVATE]
+
+
+@deconstructible(path="core.storage.PrivateFileSystemStorage")
+class PrivateFileSystemStorage(FileSystemStorage):
+    """A FileSystemStorage with no URL, in a folder outside MEDIA_ROOT."""
+
+    def __init__(self, location: str | None = None, **kwargs: Any) -> None:
+        kwargs.pop("base_url", None)  # never an address
+        super().__init__(location=location, base_url=None, **kwargs)
+        self._private_location = location
+
+    @cached_property
+    def base_location(self) -> str:
+        if self._private_location:
+            return str(self._private_location)
+        configured = getattr(settings, "TIAOJIE_PRIVATE_ROOT", "")
+        if configured:
+            return str(configured)
+        return os.path.join(os.path.dirname(os.path.abspath(settings.MEDIA_ROOT)), PRIVATE)
+
+    @cached_property
+    def base_url(self) -> None:  # type: ignore[override]
+        return None  # FileSystemStorage.url() raises "not accessible via a URL"
+
+    def _clear_cached_properties(self, setting: Any, **kwargs: Any) -> None:
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting in ("TIAOJIE_PRIVATE_ROOT", "MEDIA_ROOT"):
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
