@@ -259,7 +259,7 @@ class CaseList(APIView):
     @extend_schema(
         tags=["cases"],
         request=s.CaseCreateSerializer,
-        responses={201: s.CaseDetailSerializer, **errors(400, 401, 403, 404)},
+        responses={201: s.CaseDetailSerializer, **errors(400, 401, 403, 404, 409)},
     )
     def post(self, request):
         serializer = s.CaseCreateSerializer(data=request.data, context={"request": request})
@@ -418,6 +418,13 @@ class PdfRenderer(renderers.BaseRenderer):
 class DocumentPdf(APIView):
     # JSON first: no Accept header or */* negotiates JSON, and the PDF is served all the same.
     renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        # DRF takes an empty `?format=` for no format at all; the schema's enum says json or pdf,
+        # so an empty one is refused as an unknown format is (404), not silently ignored.
+        if not force and request.query_params.get("format", None) == "":
+            raise exceptions.NotFound("未知的格式。")
+        return super().perform_content_negotiation(request, force)
 
     def finalize_response(self, request, response, *args, **kwargs):
         if isinstance(getattr(request, "accepted_renderer", None), PdfRenderer):

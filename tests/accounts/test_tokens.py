@@ -407,7 +407,7 @@ class _Editor:
 def _legacy_table(rows):
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created datetime, "
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, "
             "user_id integer NOT NULL)"
         )
         for key, user_id in rows:

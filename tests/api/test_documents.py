@@ -28,6 +28,12 @@ def test_pdf(issued, clerk):
     assert response["ETag"] == f'"{issued.sha256}"'
 
 
+def test_pdf_format_must_be_json_or_pdf(issued, clerk):
+    assert api(clerk).get(url("document-pdf", issued.pk), {"format": "pdf"}).status_code == 200
+    for bad in ("", "xml"):  # found by schemathesis: an empty one was taken for none
+        error(api(clerk).get(url("document-pdf", issued.pk), {"format": bad}), 404, "not_found")
+
+
 def test_pdf_pending_is_409(register, clerk):
     doc = register().documents.get()
     err = error(api(clerk).get(url("document-pdf", doc.pk)), 409, "invalid_state")
