@@ -23,8 +23,9 @@ from cases.models import (
     display_name,
 )
 from cases.validators import validate_phone
+from core.errors import InvalidInput
 from documents.models import Document
-from workflows import deadlines, selectors
+from workflows import deadlines, selectors, services
 from workflows.models import CaseEvent
 
 
@@ -52,6 +53,67 @@ class MomentField(serializers.DateTimeField):
         if moment is None or not 1900 <= moment.year <= 2100:
             raise serializers.ValidationError("时间须在1900年至2100年之间。")
         return moment
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "number", "minimum": 0}, {"type": "string"}],
+        "nullable": True,
+        "description": "Yuan, to the cent: a number, or text as people write it "
+        "(1200, 1,200, 1200元, 1.2万, 1.2万元).",
+    }
+)
+class AmountField(serializers.DecimalField):
+    """An amount in yuan: a JSON number, or a string as people write it ("1200", "1,200",
+    "1.2万元") read by the services' one parser (workflows.services.decimal_or_none)."""
+
+    def __init__(self, *, name: str, **kwargs):
+        self.amount_name = name
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+
+    def to_internal_value(self, data):
+        try:  # a bool, a list or a word is refused with the field's message
+            value = services.decimal_or_none(data, self.amount_name)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from None
+        if value is None:
+            if not self.allow_null:
+                self.fail("null")
+            return None
+        return super().to_internal_value(value)
+
+    def validate_empty_values(self, data):
+        if data == "":  # nothing typed
+            return (True, None) if self.allow_null else (False, data)
+        return super().validate_empty_values(data)
+
+
+def _past(name: str):
+    """The services' rule (inputs.not_future) as a field validator, so the error names the
+    field where it stands (parties[0].birth_date)."""
+
+    def check(value):
+        try:
+            services.not_future(value, name)
+        except InvalidInput as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+    return check
+
+
+class EthnicityField(serializers.CharField):
+    """One of cases.choices.ETHNIC_GROUPS ("汉族"; "汉" is read as 汉族); "" for unknown."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        name = choices.ethnicity_name(text)
+        if name is None:
+            raise serializers.ValidationError(
+                f"未知的民族“{text}”：请填写56个民族的名称（如 汉族、蒙古族），或“其他”。"
+            )
+        return name
 
 
 # --- small pieces -------------------------------------------------------------------------
@@ -433,8 +495,18 @@ class PartyInSerializer(StrictSerializer):
     gender = serializers.ChoiceField(
         choices=choices.Gender.choices, required=False, allow_blank=True
     )
-    ethnicity = serializers.CharField(max_length=16, required=False, allow_blank=True)
-    birth_date = serializers.DateField(required=False, allow_null=True)
+    ethnicity = EthnicityField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text="One of the 56 groups' names (汉族, 蒙古族 …), 其他 or 外国血统中国籍人士.",
+    )
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        validators=[_past("birth_date")],
+        help_text="Left out: taken from a resident ID number (as is the gender).",
+    )
     # Without `id_type` (clients written before the types): an 18-character number is a
     # resident ID, no number none (cases.identity.infer_type).
     id_type = serializers.ChoiceField(choices=choices.IdType.choices, required=False)
@@ -488,10 +560,10 @@ class CaseCreateSerializer(StrictSerializer):
     source = serializers.ChoiceField(choices=choices.Source.choices)
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     requests = serializers.CharField(required=False, allow_blank=True)
-    amount_involved = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    amount_involved = AmountField(name="amount_involved")
+    occurred_on = serializers.DateField(
+        required=False, allow_null=True, validators=[_past("occurred_on")]
     )
-    occurred_on = serializers.DateField(required=False, allow_null=True)
     application_kind = serializers.ChoiceField(
         choices=choices.ApplicationKind.choices, required=False
     )
@@ -500,6 +572,12 @@ class CaseCreateSerializer(StrictSerializer):
         child=serializers.ChoiceField(choices=choices.RECORDED_RISK_FACTORS),
         required=False,
         default=list,
+    )
+    confirm_duplicate = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The same user registered the same parties (names and id numbers) and "
+        "summary within 10 minutes: answered 409 `duplicate` unless this is true.",
     )
 
     def validate_organization(self, value):
@@ -594,12 +672,15 @@ class ReasonSerializer(StrictSerializer):
 
 class RecordAgreementSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=choices.AgreementKind.choices, required=False)
-    terms = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
+    terms = serializers.ListField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="One term per item, without numbers: a typed 一、, 1. or （一） is dropped "
+        "(the AGR numbers them).",
+    )
     performance_method = serializers.CharField(required=False, allow_blank=True, max_length=200)
     performance_deadline = serializers.DateField(required=False, allow_null=True)
-    amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
-    )
+    amount = AmountField(name="amount")
     signatures_complete = serializers.BooleanField(required=False)
     parties_signed = serializers.BooleanField(required=False)
     mediator_signed = serializers.BooleanField(required=False)

@@ -172,3 +172,86 @@ DISPUTE_TYPES_V1 = [
     ("village_affairs", "村务管理"),
     ("other", "其他"),
 ]
+
+
+# 民族 (GB/T 3304-1991, in its order), then 穿青人 etc. under 其他 and 外国血统中国籍人士.
+# A party's `ethnicity` stays free text (old data stays valid); the forms and the API offer
+# and accept these names, and `ethnicity_name` reads the short form people write ("汉" → "汉族").
+ETHNIC_GROUPS = [
+    *(
+        f"{name}族"
+        for name in [
+            "汉",
+            "蒙古",
+            "回",
+            "藏",
+            "维吾尔",
+            "苗",
+            "彝",
+            "壮",
+            "布依",
+            "朝鲜",
+            "满",
+            "侗",
+            "瑶",
+            "白",
+            "土家",
+            "哈尼",
+            "哈萨克",
+            "傣",
+            "黎",
+            "傈僳",
+            "佤",
+            "畲",
+            "高山",
+            "拉祜",
+            "水",
+            "东乡",
+            "纳西",
+            "景颇",
+            "柯尔克孜",
+            "土",
+            "达斡尔",
+            "仫佬",
+            "羌",
+            "布朗",
+            "撒拉",
+            "毛南",
+            "仡佬",
+            "锡伯",
+            "阿昌",
+            "普米",
+            "塔吉克",
+            "怒",
+            "乌孜别克",
+            "俄罗斯",
+            "鄂温克",
+            "德昂",
+            "保安",
+            "裕固",
+            "京",
+            "塔塔尔",
+            "独龙",
+            "鄂伦春",
+            "赫哲",
+            "门巴",
+            "珞巴",
+            "基诺",
+        ]
+    ),
+    "其他",
+    "外国血统中国籍人士",
+]
+ETHNICITY_CHOICES = [(name, name) for name in ETHNIC_GROUPS]
+
+
+def ethnicity_name(value: str) -> str | None:
+    """The listed name for what was typed ("汉族", "汉" → "汉族"), "" for nothing, None if unknown."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if text in ETHNIC_GROUPS:
+        return text
+    if f"{text}族" in ETHNIC_GROUPS:
+        return f"{text}族"
+    return None

@@ -213,3 +213,27 @@ def check_uscc(value: str) -> str:
             code="invalid_uscc",
             params={"value": value},
         ) from None
+
+
+def birth_and_gender(id_type: str, number: str) -> tuple[dt.date | None, str]:
+    """The birth date and gender ("male"/"female") a valid number carries, for the types whose
+    number holds them (GB 11643: digits 7–14 the birth date, the 17th odd for men; the
+    first-generation 15-digit number: 19YYMMDD in 7–12, the 15th digit); (None, "") otherwise.
+    Call it on a number `check` has accepted."""
+    number = normalize(number)
+    try:
+        if id_type == IdType.RESIDENT_ID_15 and len(number) == 15 and number.isdigit():
+            born = dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+            sex_digit = int(number[14])
+        elif (
+            id_type in (IdType.RESIDENT_ID, IdType.HMT_RESIDENCE, IdType.FOREIGN_PERMANENT)
+            and len(number) == 18
+            and number[:17].isdigit()
+        ):
+            born = ric.get_birth_date(number)
+            sex_digit = int(number[16])
+        else:
+            return None, ""
+    except (ValueError, StdnumError):
+        return None, ""
+    return born, "male" if sex_digit % 2 else "female"

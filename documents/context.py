@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from cases.choices import Source
 from cases.models import Agreement, Case, Organization, display_name
+from core.parsing import clean_terms
 from documents.labels import TITLES
 from documents.models import Document
+from documents.renderer import cn_number
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -76,11 +78,15 @@ def parties_data(case: Case) -> list[dict[str, Any]]:
 
 
 def _agreement(a: Agreement) -> dict[str, Any]:
+    # The terms as saved (the service drops a typed "一、"; so does this, for older rows), and
+    # numbered once, here: the AGR prints "一、…" from `numbered_terms`.
+    terms = clean_terms(list(a.terms))
     return {
         "number": a.number,
         "facts": a.facts,
         "responsibilities": a.responsibilities,
-        "terms": list(a.terms),
+        "terms": terms,
+        "numbered_terms": [f"{cn_number(n)}、{term}" for n, term in enumerate(terms, 1)],
         "performance_method": a.performance_method,
         "performance_deadline": _d(a.performance_deadline),
         "amount": str(a.amount) if a.amount is not None else "",

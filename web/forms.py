@@ -8,10 +8,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import identity, scope
 from cases.choices import (
+    ETHNICITY_CHOICES,
     RECORDED_RISK_FACTORS,
     AgreementKind,
     ApplicationKind,
@@ -28,9 +30,13 @@ from cases.choices import (
     Satisfaction,
     Source,
     Status,
+    ethnicity_name,
 )
-from cases.models import DisputeType, Organization, Region, display_name
+from cases.models import DisputeType, MediationSession, Organization, Region, display_name
 from cases.validators import validate_phone
+from core.errors import InvalidInput
+from core.parsing import clean_terms
+from workflows.services import decimal_or_none, not_future
 
 RISK_CHOICES = [(f, RiskFactor(f).label) for f in RECORDED_RISK_FACTORS]
 OVERDUE_CHOICES = [("", _("全部")), ("yes", _("已超期")), ("no", _("未超期"))]
@@ -92,6 +98,52 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class AmountField(forms.CharField):
+    """An amount as people write it: 1200, 1,200, 1200元, 1.2万, 1.2万元 (the service's parser,
+    workflows.services.inputs.decimal_or_none, so the page and the API read it alike)."""
+
+    def __init__(self, *, name: str, **kwargs):
+        self.name = name
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "placeholder": _("如 1200 或 1.2万")}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)  # the text's own checks (length) first
+        try:
+            return decimal_or_none(text, self.name)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message, code="invalid_amount") from None
+
+    def prepare_value(self, value):
+        return "" if value is None else str(value)
+
+
+class EthnicityField(forms.ChoiceField):
+    """One of the 56 groups (cases.choices.ETHNIC_GROUPS); "汉" is read as 汉族."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return ethnicity_name(text) or text
+
+
+def _past(value, name: str):
+    """The service's rule (no date in the future for what already happened), under the field."""
+    try:
+        not_future(value, name)
+    except InvalidInput as exc:
+        raise forms.ValidationError(exc.message, code="future") from None
+    return value
+
+
+def _now_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
 def _regions(user):
     return Region.objects.filter(scope.visible_regions_q(user)).order_by("path")
 
@@ -107,14 +159,16 @@ class RegisterForm(forms.Form):
     requests = forms.CharField(
         label=_("当事人请求"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    amount_involved = forms.DecimalField(
-        label=_("涉及金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
-    )
+    amount_involved = AmountField(name="amount_involved", label=_("涉及金额（元）"))
     risk_factors = forms.MultipleChoiceField(
         label=_("风险因素"),
         required=False,
         choices=RISK_CHOICES,
         widget=forms.CheckboxSelectMultiple,
+    )
+    # Shown (a checkbox) only when the service found the same case registered minutes ago.
+    confirm_duplicate = forms.BooleanField(
+        label=_("确认再登记一件"), required=False, widget=forms.HiddenInput
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -141,6 +195,16 @@ class RegisterForm(forms.Form):
             taxonomy__is_current=True
         ).order_by("order", "code")
 
+    def clean_occurred_on(self):
+        return _past(self.cleaned_data.get("occurred_on"), "occurred_on")
+
+    def ask_duplicate(self, message: str) -> None:
+        """The service found this case registered minutes ago: warn and offer the checkbox."""
+        field = self.fields["confirm_duplicate"]
+        field.widget = forms.CheckboxInput()
+        field.help_text = _("勾选后再次提交即登记为新案件。")
+        self.add_error(None, message)
+
 
 class PartyForm(forms.Form):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
@@ -149,8 +213,15 @@ class PartyForm(forms.Form):
     gender = forms.ChoiceField(
         label=_("性别"), required=False, choices=[("", "—"), *Gender.choices]
     )
-    ethnicity = forms.CharField(label=_("民族"), required=False, max_length=16)
-    birth_date = forms.DateField(label=_("出生日期"), required=False, widget=DateInput())
+    ethnicity = EthnicityField(
+        label=_("民族"), required=False, choices=[("", "—"), *ETHNICITY_CHOICES]
+    )
+    birth_date = forms.DateField(
+        label=_("出生日期"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("留空时按居民身份证号自动填写出生日期和性别。"),
+    )
     id_type = forms.ChoiceField(
         label=_("证件类型"),
         required=False,
@@ -182,6 +253,9 @@ class PartyForm(forms.Form):
     legal_representative = forms.CharField(
         label=_("法定代表人（组织）"), required=False, max_length=100
     )
+
+    def clean_birth_date(self):
+        return _past(self.cleaned_data.get("birth_date"), "birth_date")
 
     def clean(self) -> dict[str, Any]:
         """The number checked by its type here, so the error stands under the field."""
@@ -237,10 +311,11 @@ def _members(case, roles=(Role.MEDIATOR, Role.DIRECTOR)):
 
 
 class CaseActionForm(forms.Form):
-    """Action forms know their case (choices depend on it)."""
+    """Action forms know their case (choices depend on it) and the user (initial values)."""
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, user=None, **kwargs):
         self.case = case
+        self.user = user
         super().__init__(*args, **kwargs)
 
 
@@ -296,13 +371,11 @@ class AgreementForm(CaseActionForm):
     terms = forms.CharField(
         label=_("协议条款"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("每行一条，按顺序编号为一、二、三……"),
+        help_text=_("每行一条，无需编号：协议书自动编为一、二、三……"),
     )
     performance_method = forms.CharField(label=_("履行方式"), max_length=200)
     performance_deadline = forms.DateField(label=_("履行期限"), widget=DateInput())
-    amount = forms.DecimalField(
-        label=_("协议金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
-    )
+    amount = AmountField(name="amount", label=_("协议金额（元）"))
     facts = forms.CharField(
         label=_("纠纷事实、争议事项"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -316,7 +389,7 @@ class AgreementForm(CaseActionForm):
     )
 
     def clean_terms(self):
-        terms = [t.strip() for t in self.cleaned_data["terms"].splitlines() if t.strip()]
+        terms = clean_terms(self.cleaned_data["terms"])  # a typed "一、" or "1." is dropped
         if not terms:
             raise forms.ValidationError(_("请至少填写一条协议条款。"))
         return terms
@@ -372,18 +445,41 @@ class ReportRiskForm(CaseActionForm):
 
 
 class _RecordForm(CaseActionForm):
-    """Records are model forms over the record's own fields; the service does full_clean."""
+    """Records are model forms over the record's own fields; the service does full_clean.
+    The time it happened starts at now and may not be later (the service refuses it too)."""
+
+    MOMENT = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.MOMENT].initial = _now_minute
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get(self.MOMENT):
+            try:
+                _past(data[self.MOMENT], self.MOMENT)
+            except forms.ValidationError as exc:
+                self.add_error(self.MOMENT, exc)
+        return data
 
 
 class InvestigationForm(_RecordForm):
+    MOMENT = "conducted_at"
     conducted_at = forms.DateTimeField(label=_("调查时间"), widget=DateTimeInput())
     place = forms.CharField(label=_("调查地点"), max_length=200)
     interviewee = forms.CharField(label=_("被调查人"), max_length=100)
     recorder = forms.CharField(label=_("记录人"), max_length=50, required=False)
     content = forms.CharField(label=_("调查内容"), widget=forms.Textarea(attrs={"rows": 5}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.user is not None:
+            self.fields["recorder"].initial = display_name(self.user)
+
 
 class SessionForm(_RecordForm):
+    MOMENT = "held_at"
     held_at = forms.DateTimeField(label=_("调解时间"), widget=DateTimeInput())
     place = forms.CharField(label=_("调解地点"), max_length=200)
     attendees = forms.CharField(label=_("参加人"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -397,13 +493,30 @@ class SessionForm(_RecordForm):
         label=_("调解结果"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        last = (
+            MediationSession.objects.filter(case=self.case, superseded_by=None)
+            .exclude(place="")
+            .order_by("-held_at", "-pk")
+            .values_list("place", flat=True)
+            .first()
+        )
+        if last:  # the place of the case's last session
+            self.fields["place"].initial = last
+
+
+# A finding is chosen, never preselected.
+CHOOSE = ("", _("请选择"))
+
 
 class FollowUpForm(_RecordForm):
+    MOMENT = "visited_at"
     visited_at = forms.DateTimeField(label=_("回访时间"), widget=DateTimeInput())
     method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices)
     visitee = forms.CharField(label=_("被回访人"), max_length=100)
-    performance = forms.ChoiceField(label=_("协议履行情况"), choices=Performance.choices)
-    satisfaction = forms.ChoiceField(label=_("满意度"), choices=Satisfaction.choices)
+    performance = forms.ChoiceField(label=_("协议履行情况"), choices=[CHOOSE, *Performance.choices])
+    satisfaction = forms.ChoiceField(label=_("满意度"), choices=[CHOOSE, *Satisfaction.choices])
     new_risks = forms.CharField(
         label=_("新的风险苗头"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

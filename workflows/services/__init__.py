@@ -27,13 +27,15 @@ from workflows.services.actions import (
     party_correct,
 )
 from workflows.services.change import Imported, next_number, snapshot
+from workflows.services.inputs import decimal_or_none, not_future
 from workflows.services.records import judicial_confirmation_add, record_add
-from workflows.services.registration import PARTY_FIELDS, case_register
+from workflows.services.registration import PARTY_FIELDS, DuplicateRegistration, case_register
 from workflows.services.transitions import case_transition
 
 __all__ = [
     "ACTIONS",
     "ActionRule",
+    "DuplicateRegistration",
     "Imported",
     "PARTY_FIELDS",
     "case_escalate",
@@ -44,8 +46,10 @@ __all__ = [
     "case_report_risk",
     "case_supervise",
     "case_transition",
+    "decimal_or_none",
     "judicial_confirmation_add",
     "next_number",
+    "not_future",
     "party_add",
     "party_correct",
     "record_add",

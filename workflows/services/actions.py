@@ -4,11 +4,13 @@ workflows.selectors.allowed_actions shows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from cases import scope
 from cases.choices import RiskLevel, Role, Status
@@ -133,11 +135,20 @@ def case_supervise(
     content: str,
     reply_by: object = None,
     ip: str | None = None,
+    force: bool = False,
 ) -> SupervisionNotice:
-    """督办: a supervisor's notice, issued as SUP; no edit of case content."""
+    """督办: a supervisor's notice, issued as SUP; no edit of case content. A second 督办 of
+    the same case within SUPERVISE_REPEAT_HOURS is refused unless `force` (仍要再次督办)."""
     if not content.strip():
         raise PreconditionFailed(["督办事项"])
     with action(case, actor=actor, name="supervise", ip=ip) as ch:
+        last = last_supervision(ch.case)
+        if last is not None and not force:
+            message = (
+                f"本案已于{timezone.localtime(last.created_at):%Y-%m-%d %H:%M}督办过，"
+                f"{SUPERVISE_REPEAT_HOURS}小时内再次督办须勾选“仍要再次督办”。"
+            )
+            raise InvalidInput(message, fields={"force": [message]})
         region = (
             next(
                 m.region
@@ -158,9 +169,25 @@ def case_supervise(
             authority=f"{region.name}督导",
         )
         ch.reason = content
+        ch.data["content"] = content
+        if last is not None:
+            ch.data["repeat_of"] = last.pk
         ch.documents = [("SUP", notice)]
         notify.supervision(ch.case, notice)
     return notice
+
+
+SUPERVISE_REPEAT_HOURS = 24
+
+
+def last_supervision(case: Case) -> SupervisionNotice | None:
+    """The case's 督办 notice of the last SUPERVISE_REPEAT_HOURS, if any."""
+    since = timezone.now() - dt.timedelta(hours=SUPERVISE_REPEAT_HOURS)
+    return (
+        SupervisionNotice.objects.filter(case=case, created_at__gte=since)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def case_reassess_risk(

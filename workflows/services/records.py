@@ -20,7 +20,7 @@ from core.errors import InvalidInput
 from workflows import deadlines
 from workflows.services.actions import action
 from workflows.services.change import Imported, full_clean
-from workflows.services.inputs import date_or_none
+from workflows.services.inputs import date_or_none, moment_or_none, not_future
 from workflows.services.transitions import guard
 
 # kind → (model, document code); who and when: ACTIONS["<kind>_add"]
@@ -29,6 +29,8 @@ RECORDS: dict[str, tuple[type[models.Model], str]] = {
     "session": (MediationSession, "MED"),
     "follow_up": (FollowUpVisit, "FUV"),
 }
+# The time each record happened: never after now (inputs.not_future).
+MOMENTS = {"investigation": "conducted_at", "session": "held_at", "follow_up": "visited_at"}
 
 
 def record_add(
@@ -43,7 +45,11 @@ def record_add(
     """Investigation, session and follow-up records: assigned mediator only; each issues its
     document (INV, MED, FUV) after commit."""
     model, code = RECORDS[kind]
+    moment = MOMENTS[kind]
     with action(case, actor=actor, name=f"{kind}_add", ip=ip, imported=imported) as ch:
+        if moment in fields:
+            fields[moment] = moment_or_none(fields[moment], moment)
+            not_future(fields[moment], moment)
         if kind == "session" and "mediator_names" not in fields:
             fields["mediator_names"] = [display_name(u) for u in ch.case.mediators.all()]
         if kind == "investigation" and "interviewers" not in fields:

@@ -11,10 +11,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from cases import scope
-from cases.choices import PartyRole, Role
+from cases import identity, scope
+from cases.choices import PartyKind, PartyRole, Role
 from cases.models import Case, DisputeType, Organization, Party, Region
-from core.errors import InvalidInput, NotFound, PermissionDenied, PreconditionFailed
+from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
 from workflows import deadlines
 from workflows.models import CaseEvent
 from workflows.services.change import (
@@ -27,7 +27,22 @@ from workflows.services.change import (
     next_number,
     refresh_risk,
 )
-from workflows.services.inputs import decimal_or_none
+from workflows.services.inputs import date_or_none, decimal_or_none, not_future
+
+# A second registration of the same parties and summary by the same user within this window
+# asks first (DuplicateRegistration): a double click or a form sent twice, not a new case.
+DUPLICATE_WINDOW = dt.timedelta(minutes=10)
+
+
+class DuplicateRegistration(DomainError):
+    """The same user registered the same case minutes ago; the caller confirms to go on."""
+
+    code, http_status = "duplicate", 409
+
+    def __init__(self, message: str, case: Case) -> None:
+        super().__init__(message, fields={"confirm_duplicate": [message]})
+        self.case = case
+
 
 PARTY_FIELDS = (
     "role",
@@ -57,7 +72,41 @@ def build_party(case: Case, data: dict[str, Any]) -> Party:
         )
     party = Party(case=case, **{k: v for k, v in data.items() if k in PARTY_FIELDS})
     full_clean(party, exclude=["case"])  # Party.clean checks the number by its type
+    not_future(party.birth_date, "birth_date")
+    if party.kind == PartyKind.PERSON and not (party.birth_date and party.gender):
+        # Fewer keystrokes: what the resident ID number says, when the clerk left it blank.
+        born, gender = identity.birth_and_gender(party.id_type, party.id_number)
+        party.birth_date = party.birth_date or born
+        party.gender = party.gender or gender
     return party
+
+
+def _same_parties(parties: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    return sorted(
+        (str(p.get("name") or "").strip(), identity.normalize(str(p.get("id_number") or "")))
+        for p in parties
+    )
+
+
+def find_duplicate(
+    actor: User | None, summary: str, parties: Sequence[dict[str, Any]]
+) -> Case | None:
+    """A case `actor` registered within DUPLICATE_WINDOW with the same summary and the same
+    parties (names and id numbers), the newest first."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    recent = Case.objects.filter(
+        created_by=actor,
+        registered_at__gte=timezone.now() - DUPLICATE_WINDOW,
+        summary__in={summary, summary.strip()},
+    ).order_by("-registered_at", "-pk")
+    wanted = _same_parties(parties)
+    for case in recent:
+        have = [{"name": p.name, "id_number": p.id_number} for p in case.parties.all()]
+        if _same_parties(have) == wanted:
+            found: Case = case  # Case is Any to mypy (its django_fsm base is untyped)
+            return found
+    return None
 
 
 def _check_registrar(actor: User | None, organization: Organization | None) -> Organization:
@@ -90,9 +139,13 @@ def case_register(
     parties: Sequence[dict[str, Any]] = (),
     risk_factors: Sequence[str] = (),
     application_kind: str = "written",
+    confirm_duplicate: bool | None = None,
     ip: str | None = None,
     imported: Imported | None = None,
 ) -> Case:
+    """`confirm_duplicate`: None (a caller that does not ask: the import has its own rule),
+    False (the page and the API: a duplicate raises DuplicateRegistration, 409 `duplicate`),
+    True (the user confirmed: register all the same)."""
     organization = _check_registrar(actor, organization)
     missing = []
     if region is None:
@@ -112,6 +165,17 @@ def case_register(
         )
         raise InvalidInput(message, fields={"region": [message]})
     check_factors(list(risk_factors), "risk_factors")
+    occurred_on = date_or_none(occurred_on, "occurred_on")
+    not_future(occurred_on, "occurred_on")
+    if confirm_duplicate is False and imported is None:
+        earlier = find_duplicate(actor, summary, parties)
+        if earlier is not None:
+            minutes = max(1, round((timezone.now() - earlier.registered_at).total_seconds() / 60))
+            raise DuplicateRegistration(
+                f"您在 {minutes} 分钟前刚登记过相同的案件（案号{earlier.number}），"
+                "确认要再登记一件吗？",
+                earlier,
+            )
     with clock(imported), transaction.atomic():
         now = deadlines.now()
         year = timezone.localdate(now).year

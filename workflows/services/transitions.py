@@ -16,6 +16,7 @@ from cases import scope
 from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, RiskLevel
 from cases.models import Agreement, Case, DeadlineExtension, DeadlineSettings
 from core.errors import InvalidInput, InvalidState, NotFound, PreconditionFailed
+from core.parsing import clean_terms
 from workflows import deadlines, notify
 from workflows.models import CaseEvent
 from workflows.services.change import Change, Imported, change, full_clean, next_number
@@ -129,6 +130,8 @@ def _record_agreement(
     if not isinstance(terms, (list, tuple)):
         raise InvalidInput("协议条款须为列表", fields={"terms": ["须为列表"]})
     deadline = date_or_none(performance_deadline, "performance_deadline")
+    value = decimal_or_none(amount, "amount")
+    terms = clean_terms(terms)  # the documents number the terms: a typed "一、" is dropped
     sig = (
         [bool(signatures_complete)] * 3
         if signatures_complete is not None
@@ -154,10 +157,10 @@ def _record_agreement(
         ),
         facts=facts or case.summary,
         responsibilities=responsibilities,
-        terms=[str(t).strip() for t in terms if str(t).strip()],
+        terms=list(terms),
         performance_method=performance_method or "当事人自行履行",
         performance_deadline=deadline,
-        amount=decimal_or_none(amount, "amount"),
+        amount=value,
         effective_on=date_or_none(effective_on, "effective_on") or deadlines.today(),
         parties_signed=sig[0],
         mediator_signed=sig[1],
