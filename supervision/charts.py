@@ -7,7 +7,27 @@ from __future__ import annotations
 import math
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 46, 12, 30
+LEFT, RIGHT, TOP, BOTTOM = 56, 70, 16, 38
+MAX_WIDTH = 760  # CSS px: .sv-chart { max-width }
+PAGE_PADDING = 16  # CSS px left and right of the chart on a phone (.sv-page at ≤ 480 px)
+
+# The chart scales with its viewBox, so text set in user units shrinks on a phone: 14 units on a
+# 320-px screen would be 6.6 px. The stylesheet (tiaojie.css, .sv-tick/.sv-label) sets the size
+# per screen width from this table — (largest viewport in CSS px, font size in user units) — and
+# thins the month labels so the larger text does not overlap: `minor` labels are hidden at
+# ≤ 700 px, `phone_hidden` ones at ≤ 480 px. text_px() is what a reader then sees.
+FONT_TIERS = ((480, 26), (700, 18), (None, 14))
+MIN_TEXT_PX = 12
+
+
+def font_units(viewport: int) -> int:
+    return next(size for limit, size in FONT_TIERS if limit is None or viewport <= limit)
+
+
+def text_px(viewport: int) -> float:
+    """The on-screen size in CSS px of chart text on a screen `viewport` CSS px wide."""
+    shown = min(viewport - PAGE_PADDING, MAX_WIDTH)
+    return font_units(viewport) * shown / WIDTH
 
 
 def _f(value: float) -> str:
@@ -24,14 +44,17 @@ def nice_ceiling(value: float) -> int:
 
 def trend(months: list[dict]) -> dict:
     """Bars for cases received and agreements reached per month (left axis), and the success
-    rate as a line (right axis, 0–100 %)."""
+    rate as a line (right axis, 0–100 %) through the months whose rate rests on enough cases
+    (`rate_shown`, stats.MIN_RATE_BASE)."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     count = max(len(months), 1)
     slot = plot_w / count
     top = nice_ceiling(max([m["received"] for m in months] + [1]))
     bar = max(slot * 0.38, 1.0)
     every = max(1, math.ceil(count / 12))  # at most ~12 month labels
-    bars, labels, points = [], [], []
+    bars: list[dict] = []
+    labels: list[dict] = []
+    points: list[str] = []
     for i, m in enumerate(months):
         x = LEFT + i * slot
         for offset, key, css in ((0.1, "received", "received"), (0.5, "agreements", "agreed")):
@@ -48,8 +71,16 @@ def trend(months: list[dict]) -> dict:
                 }
             )
         if i % every == 0:
-            labels.append({"x": _f(x + slot / 2), "text": m["month"][2:]})
-        if m["success_rate"] is not None:
+            n = len(labels)
+            labels.append(
+                {
+                    "x": _f(x + slot / 2),
+                    "text": m["month"][2:],
+                    "minor": n % 2 != 0,
+                    "phone_hidden": n % 4 != 0,
+                }
+            )
+        if m["success_rate"] is not None and m.get("rate_shown", True):
             points.append(f"{_f(x + slot / 2)},{_f(TOP + plot_h * (1 - m['success_rate']))}")
     ticks = [
         {"y": _f(TOP + plot_h * (1 - f)), "value": round(top * f), "pct": int(f * 100)}
@@ -62,7 +93,7 @@ def trend(months: list[dict]) -> dict:
         "right": WIDTH - RIGHT,
         "tick_x": LEFT - 4,
         "pct_x": WIDTH - RIGHT + 4,
-        "label_y": HEIGHT - 10,
+        "label_y": HEIGHT - 8,
         "bars": bars,
         "labels": labels,
         "ticks": ticks,

@@ -16,10 +16,11 @@ Every figure describes that cohort as it stands now:
   visited (of those closed by approval); follow_up_rate = agreement cases visited ÷ agreement
   cases closed by approval; satisfaction_rate = visits (满意 + 基本满意) ÷ visits. Only current
   (not superseded) visits count.
-- timeliness_rate = closed cases whose outcome came on or before the deadline ÷ closed cases:
-  the intake deadline (registration + intake days) for cases closed without acceptance, the
-  mediation deadline (acceptance + mediation days + extensions) otherwise, with today's
-  DeadlineSettings.
+- timeliness_rate = closed cases whose outcome came on or before the deadline ÷ (closed cases +
+  open cases already past their deadline, `overdue_open`): an open case past its deadline can
+  only be closed late, so it counts as late now. The deadline of a closed case is the intake
+  deadline (registration + intake days) for cases closed without acceptance, the mediation
+  deadline (acceptance + mediation days + extensions) otherwise, with today's DeadlineSettings.
 - avg/p90 days to close: registration → outcome, in days.
 - overdue_open (workflows.deadlines.overdue_q), high_risk_open (open, risk high or critical),
   escalations_prevented (risk high or critical and an agreement), judicial_confirmations (cases
@@ -347,7 +348,9 @@ def derive(counts: dict) -> dict:
         "performance_rate": (c["agreements_performed"], c["agreements_visited"]),
         "follow_up_rate": (c["agreements_visited"], c["agreements_closed"]),
         "satisfaction_rate": (c["visits_satisfied"], c["visits"]),
-        "timeliness_rate": (c["closed_in_time"], c["closed"]),
+        # open cases already past their deadline are late too: leaving them out would show
+        # 100 % for a region whose only late cases are still open
+        "timeliness_rate": (c["closed_in_time"], c["closed"] + c["overdue_open"]),
     }
     figures = {
         "received": c["received"],
@@ -491,8 +494,14 @@ def _by_child_region(sel: Selection, rows: dict) -> list[dict]:
     return result
 
 
+MIN_RATE_BASE = 5  # a month's success rate on fewer cases is shown as its counts ("2/3")
+
+
 def _monthly(sel: Selection, rows: dict) -> list[dict]:
-    """Registrations per month of the period, with how many of them are closed and agreed."""
+    """Registrations per month of the period, with how many of them are closed and agreed.
+    `rate_base` is the success rate's denominator (agreements + failed); below MIN_RATE_BASE the
+    rate is not shown as a percentage (`rate_shown` false): the table gives the counts and the
+    chart leaves the month out of the line, so one case cannot draw a 0 % or 100 % spike."""
     found = {_month_key(key): derive(row) for key, row in rows.items()}
     empty = derive({})
     return [
@@ -503,6 +512,8 @@ def _monthly(sel: Selection, rows: dict) -> list[dict]:
             "agreements": f["agreements"],
             "failed": f["failed"],
             "success_rate": f["success_rate"],
+            "rate_base": f["parts"]["success_rate"][1],
+            "rate_shown": f["parts"]["success_rate"][1] >= MIN_RATE_BASE,
         }
         for month in months_between(sel.date_from, sel.date_to)
         for f in [found.get(month, empty)]
@@ -528,6 +539,7 @@ def overdue_cases(sel: Selection, *, limit: int = 20, today: dt.date | None = No
         sel.cases()
         .filter(deadlines.overdue_q(today))
         .select_related("organization", "region", "dispute_type")
+        .annotate(supervised=Count("supervisionnotices"))
         .order_by("deadline", "id")[:limit]
     )
 
@@ -537,6 +549,7 @@ def high_risk_cases(sel: Selection, *, limit: int = 20):
         sel.cases()
         .filter(status__in=OPEN, risk_level__in=HIGH_RISK)
         .select_related("organization", "region", "dispute_type")
+        .annotate(supervised=Count("supervisionnotices"))
         .order_by("-risk_score", "registered_at", "id")[:limit]
     )
 

@@ -4,6 +4,7 @@ here widens it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value, When
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from cases import scope
+from cases.choices import OPEN_STATUSES, RiskLevel
 from cases.models import Case, Organization, Party
 from cases.scope import Viewer
 from workflows import deadlines
@@ -97,7 +99,9 @@ def organizations_for(user: Viewer) -> QuerySet[Organization]:
 def filter_cases(cases: QuerySet[Case], user: Viewer, f: dict[str, Any]) -> QuerySet[Case]:
     """The list filters of SPEC §8/§9, one implementation for the case list page and the API.
     `f` holds cleaned values: status, region (a Region), dispute_type (code), overdue (bool),
-    risk, q."""
+    risk, q; and the shortcuts the home cards link to (`list_shortcuts`): risk_min (a level:
+    that level and above), open (bool: an open state), mine (bool: the user is a mediator of
+    the case), due ("soon": the same rule as 即将到期)."""
     if f.get("status"):
         cases = cases.filter(status=f["status"])
     if f.get("region"):
@@ -110,6 +114,38 @@ def filter_cases(cases: QuerySet[Case], user: Viewer, f: dict[str, Any]) -> Quer
         cases = cases.exclude(deadlines.overdue_q())
     if f.get("risk"):
         cases = cases.filter(risk_level=f["risk"])
+    if f.get("risk_min"):
+        cases = cases.filter(risk_level__in=risk_at_least(f["risk_min"]))
+    if f.get("open") is True:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    if f.get("mine") is True:
+        pk = getattr(user, "pk", None)
+        cases = cases.filter(mediators__pk=pk) if pk else cases.none()
+    if f.get("due") == "soon":
+        cases = cases.filter(deadlines.due_soon_q())
     if (f.get("q") or "").strip():
         cases = search(cases, user, f["q"].strip())
     return cases
+
+
+RISK_ORDER = [str(level) for level in RiskLevel]  # low → critical
+
+
+def risk_at_least(level: str) -> list[str]:
+    return RISK_ORDER[RISK_ORDER.index(level) :] if level in RISK_ORDER else []
+
+
+def list_shortcuts(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The case-list parameters a home card uses beyond the filter form's own fields, cleaned:
+    `risk_min=high` (高 and 重大), `open=yes`, `mine=yes`, `due=soon`. A value it does not know is
+    left out (the list is then not narrowed by it), never an error page."""
+    f: dict[str, Any] = {}
+    if params.get("risk_min") in RISK_ORDER:
+        f["risk_min"] = params["risk_min"]
+    if params.get("open") == "yes":
+        f["open"] = True
+    if params.get("mine") == "yes":
+        f["mine"] = True
+    if params.get("due") == "soon":
+        f["due"] = "soon"
+    return f

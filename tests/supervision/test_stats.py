@@ -37,7 +37,9 @@ QINGSHAN = {
     "success_rate": 0.7143,  # 5 ÷ (5 + 2)
     "performance_rate": 0.6667,  # G, J performed ÷ G, J, M visited
     "follow_up_rate": 0.75,  # G, J, M visited ÷ G, J, L, M approved with an agreement
-    "timeliness_rate": 0.8889,  # all but K (failure 16 days after its deadline) ÷ 9 closed
+    # closed in time: all but K (failure 16 days after its deadline) = 8, ÷ (9 closed + B, F
+    # open past their deadline): an overdue open case is late (it was 8 ÷ 9 = 0.8889 before)
+    "timeliness_rate": 0.7273,
     "avg_days_to_close": 10.1,  # (46 + 45) ÷ 9
     "p90_days_to_close": 45.2,  # [0 × 7, 45, 46] at position 7.2
     "overdue_open": 2,  # B (intake), F (closure)
@@ -54,7 +56,7 @@ CITY = QINGSHAN | {
     "open_by_status": QINGSHAN["open_by_status"] | {"intake": 3, "closure": 3},
     "closed_by_outcome": QINGSHAN["closed_by_outcome"] | {"declined": 2, "failed": 3},
     "success_rate": 0.625,  # 5 ÷ (5 + 3)
-    "timeliness_rate": 0.9091,  # 10 ÷ 11
+    "timeliness_rate": 0.625,  # 10 ÷ (11 closed + 5 overdue open); was 10 ÷ 11
     "avg_days_to_close": 8.3,  # 91 ÷ 11
     "p90_days_to_close": 45.0,  # [0 × 9, 45, 46] at position 0.9 × 10 = 9
     "overdue_open": 5,  # + N, O, P
@@ -228,7 +230,8 @@ def test_ranking_explains_each_score(cohort, today, supervisor):
     result = ranking.ranking(sel, weights=weights)
     assert [(r["region"]["name"], r["rank"], r["score"]) for r in result] == [
         ("北镇", 1, 80.0),  # M: 1/1, 1/1, 1/1 visited, 0/1 satisfied → 40 + 20 + 20 + 0
-        ("东镇", 2, 77.5),  # 4/6·40 + 7/8·20 + 2/3·20 + 2/2·20 = 26.7 + 17.5 + 13.3 + 20
+        # 按期办结 7 ÷ (8 closed + B, F open past their deadline) — it was 7/8 and 77.5
+        ("东镇", 2, 74.0),  # 4/6·40 + 7/10·20 + 2/3·20 + 2/2·20 = 26.7 + 14 + 13.3 + 20
     ]
     parts = {p["key"]: p for p in result[1]["parts"]}
     assert (parts["success"]["num"], parts["success"]["den"], parts["success"]["points"]) == (
@@ -236,7 +239,7 @@ def test_ranking_explains_each_score(cohort, today, supervisor):
         6,
         26.7,
     )
-    assert parts["timeliness"]["rate"] == 0.875
+    assert parts["timeliness"]["rate"] == 0.7
 
 
 def test_ranking_leaves_out_a_rate_without_data(cohort, today, supervisor):

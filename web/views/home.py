@@ -1,50 +1,86 @@
 """The home page (工作台)."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from cases import scope
 from cases.choices import Role
-from cases.models import Case
-from workflows import deadlines, flows
+from workflows import flows, selectors
 from workflows.notify import unread_count
+
+
+def _list(**params) -> str:
+    url = reverse("cases:list")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def cards(user, roles: set) -> list[dict]:
+    """The home cards: each number is counted by the case-list filters its link opens
+    (workflows.selectors.filter_cases), so the list shows exactly the cases counted. Each card
+    is (key, label, n, url, css)."""
+    visible = selectors.cases_for(user)
+
+    def count(**params) -> int:
+        f = {"overdue": {"yes": True, "no": False}.get(params.get("overdue", ""))}
+        f |= {k: v for k, v in params.items() if k in ("status",)}
+        f |= selectors.list_shortcuts(params)
+        return selectors.filter_cases(visible, user, f).count()
+
+    def card(key, label, params, css="", show=True):
+        if show:
+            found.append(
+                {"key": key, "label": label, "n": count(**params), "url": _list(**params)}
+                | {"css": css}
+            )
+
+    found: list[dict] = [
+        {
+            "key": "tasks",
+            "label": _("我的待办"),
+            "n": flows.tasks_for(user).count(),
+            "url": reverse("workflows:tasks"),
+            "css": "",
+        }
+    ]
+    card("intake", _("待受理"), {"status": "intake"}, show=bool(roles & {"clerk", "director"}))
+    card(
+        "my_cases",
+        _("我承办的案件"),
+        {"mine": "yes", "open": "yes"},
+        show=bool(roles & {"mediator", "director"}),
+    )
+    card("awaiting_approval", _("待结案审批"), {"status": "closure"}, show="director" in roles)
+    card("due_soon", _("即将到期"), {"due": "soon"}, "warn")
+    card("overdue", _("已超期"), {"overdue": "yes"}, "bad")
+    card("high_risk", _("高/重大风险"), {"risk_min": "high", "open": "yes"}, "bad")
+    card(
+        "total",
+        _("辖区案件总数") if "supervisor" in roles else _("可见案件总数"),
+        {},
+    )
+    return found
 
 
 @login_required
 def home(request):
     """One page, a section per role the user holds (SPEC §1)."""
     user = request.user
-    visible = Case.objects.visible_to(user)
     roles = {m.role for m in scope.memberships(user)}
     if scope.is_admin(user):
         roles.add(Role.ADMIN)
-    sections = {
-        "intake": visible.filter(status="intake").count()
-        if roles & {"clerk", "director"}
-        else None,
-        "awaiting_approval": (
-            visible.filter(status="closure").count() if "director" in roles else None
-        ),
-        "my_cases": (
-            visible.filter(mediators=user).exclude(status="archived").count()
-            if "mediator" in roles or "director" in roles
-            else None
-        ),
-        "overdue": visible.filter(deadlines.overdue_q()).count(),
-        "due_soon": visible.filter(deadlines.due_soon_q()).count(),
-        "high_risk": visible.filter(risk_level__in=["high", "critical"])
-        .exclude(status="archived")
-        .count(),
-        "total": visible.count(),
-        "tasks": flows.tasks_for(user).count(),
-    }
+    found = cards(user, roles)
     return render(
         request,
         "tiaojie/home.html",
         {
             "memberships": scope.memberships(user),
             "roles": roles,
-            "sections": sections,
+            "cards": found,
+            "sections": {c["key"]: c["n"] for c in found},
             "unread": unread_count(user),
             "is_supervisor": "supervisor" in roles,
             "is_admin": Role.ADMIN in roles,

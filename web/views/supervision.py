@@ -17,16 +17,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
+from cases import scope
 from cases.choices import Outcome, RiskLevel, Status
 from cases.models import Case
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from core.i18n import in_official_language
 from supervision import access, access_log, audit, charts, exports, ranking, stats
+from supervision.forms import SuperviseConfirmForm
 from supervision.models import RankingWeights
 from workflows import deadlines, selectors, services
 from workflows.models import CaseEvent
+from workflows.services.actions import ACTIONS, last_supervision
 
 
 def _denied(request, message: str):
@@ -297,35 +300,85 @@ def _notice(case: Case, kind: str, reply_by: dt.date) -> str:
     }
 
 
-@login_required
-@require_POST
-def supervise(request, pk: int):
-    """One-click 督办 from the dashboard lists: the notice text is composed from the reason the
-    case is listed; the service checks role and scope and issues SUP."""
-    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
-    kind = request.POST.get("kind", "overdue")
-    reply_by = deadlines.today() + dt.timedelta(days=3 if kind == "risk" else 5)
-    try:
-        notice = services.case_supervise(
-            case,
-            actor=request.user,
-            content=_notice(case, kind, reply_by),
-            reply_by=reply_by,
-            ip=request.META.get("REMOTE_ADDR") or None,
-        )
-    except PermissionDenied as exc:
-        return _denied(request, exc.message)
-    except DomainError as exc:
-        messages.error(request, _("督办未能发出：%(error)s") % {"error": exc.message})
-    else:
-        messages.success(
-            request,
-            _("已对案件%(number)s发出督办通知（反馈期限%(date)s），督办通知书正在生成。")
-            % {"number": case.number, "date": notice.reply_by or "—"},
-        )
-    target = request.POST.get("next", "")
+def _reply_by(kind: str) -> dt.date:
+    return deadlines.today() + dt.timedelta(days=3 if kind == "risk" else 5)
+
+
+def _next(request) -> str:
+    target = request.POST.get("next", "") or request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("supervision:dashboard")
-    return redirect(target)
+    return target
+
+
+def _kind(request) -> str:
+    kind = request.POST.get("kind") or request.GET.get("kind") or "overdue"
+    return kind if kind in ("overdue", "risk") else "overdue"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervise(request, pk: int):
+    """督办 with a confirmation: GET shows the case, the notice composed from the reason the
+    case is listed (editable), the feedback date and, within 24 hours of the last 督办, the
+    「仍要再次督办」 box; POST issues it. A POST without `content` issues the composed text. The
+    service checks role, scope and the 24-hour rule and issues SUP."""
+    case = get_object_or_404(Case.objects.visible_to(request.user), pk=pk)
+    try:
+        scope.check_role(request.user, case, ACTIONS["supervise"].roles, _("督办"))
+    except PermissionDenied as exc:
+        return _denied(request, exc.message)
+    kind = _kind(request)
+    form = SuperviseConfirmForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "content": _notice(case, kind, _reply_by(kind)),
+            "reply_by": _reply_by(kind),
+            "kind": kind,
+            "next": _next(request),
+        },
+    )
+    error = ""
+    if request.method == "POST":
+        data = request.POST.copy()
+        data.setdefault("content", form.initial["content"])  # the one-click form of old
+        form = SuperviseConfirmForm(data, initial=form.initial)
+        if form.is_valid():
+            try:
+                notice = services.case_supervise(
+                    case,
+                    actor=request.user,
+                    content=form.cleaned_data["content"],
+                    reply_by=form.cleaned_data["reply_by"] or _reply_by(kind),
+                    force=form.cleaned_data["force"],
+                    ip=request.META.get("REMOTE_ADDR") or None,
+                )
+            except PermissionDenied as exc:
+                return _denied(request, exc.message)
+            except DomainError as exc:
+                error = _("督办未能发出：%(error)s") % {"error": exc.message}
+                if "force" in exc.fields:
+                    form.add_error("force", exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("已对案件%(number)s发出督办通知（反馈期限%(date)s），督办通知书正在生成。")
+                    % {"number": case.number, "date": notice.reply_by or "—"},
+                )
+                return redirect(_next(request))
+    notices = list(case.supervisionnotices.order_by("-created_at", "-pk"))
+    return render(
+        request,
+        "supervision/supervise.html",
+        {
+            "case": case,
+            "form": form,
+            "error": error,
+            "notices": notices,
+            "recent": last_supervision(case),
+            "next": _next(request),
+            "is_supervisor": True,
+        },
+    )

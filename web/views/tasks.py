@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
+from cases import scope
 from cases.models import Case
+from documents.models import Document
 from web import actions
 from workflows import deadlines, flows, selectors
 from workflows.models import Notification
@@ -68,17 +70,37 @@ def task_page(request, pk: int):
         return redirect("cases:detail", pk=case.pk)
     if not flows.tasks_for(request.user).filter(pk=task.pk).exists():
         raise PermissionDenied(_("该任务不由您办理。"))
-    return render(
-        request,
-        "workflows/task.html",
-        {
-            "task": task,
-            "title": flows.NODE_TITLES.get(flows.node_name(task), ""),
-            "case": case,
-            "deadline_state": deadlines.deadline_state(case),
-            "actions": actions.available(case, request.user),
-        },
-    )
+    context = {
+        "task": task,
+        "title": flows.NODE_TITLES.get(flows.node_name(task), ""),
+        "case": case,
+        "deadline_state": deadlines.deadline_state(case),
+        "actions": actions.available(case, request.user),
+    }
+    if flows.node_name(task) == "approve_closure":
+        context["review"] = closure_review(case, request.user)
+    return render(request, "workflows/task.html", context)
+
+
+def closure_review(case: Case, user) -> dict:
+    """What a director approves (结案审批): the outcome, the agreement and its terms, the
+    records and the issued PDFs — on the task page, without a detour to the case page."""
+    documents = Document.objects.filter(
+        case=case, superseded_by__isnull=True, status=Document.Status.ISSUED
+    ).order_by("code", "slot", "version")
+    return {
+        "outcome": case.get_outcome_display(),
+        "agreement": case.current_agreement,
+        "investigations": case.investigationrecords.filter(superseded_by=None).order_by(
+            "conducted_at"
+        ),
+        "sessions": case.mediationsessions.filter(superseded_by=None).order_by("held_at"),
+        "documents": list(documents),
+        "pending": Document.objects.filter(case=case)
+        .exclude(status__in=(Document.Status.ISSUED, Document.Status.SUPERSEDED))
+        .count(),
+        "can_download": scope.sees_personal_data(user, case),
+    }
 
 
 @login_required
