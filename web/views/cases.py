@@ -25,6 +25,7 @@ from documents.completeness import completeness
 from documents.models import Document
 from supervision import access_log
 from web import actions
+from web.downloads import content_disposition, document_names
 from web.forms import CaseFilterForm, PartyFormSet, RegisterForm
 from workflows import deadlines, flows, selectors, services
 from workflows.asof import case_as_of
@@ -66,7 +67,8 @@ def case_list(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
     cases = selectors.cases_for(request.user)
     if form.is_bound and form.is_valid():
-        cases = selectors.filter_cases(cases, request.user, form.filters())
+        shortcuts = selectors.list_shortcuts(request.GET)  # what the home cards link to
+        cases = selectors.filter_cases(cases, request.user, form.filters() | shortcuts)
     elif form.is_bound:
         cases = cases.none()
     page = Paginator(cases.order_by("-registered_at", "-pk"), 20).get_page(request.GET.get("page"))
@@ -183,8 +185,11 @@ def case_register(request):
             for f in parties.forms
             if f.cleaned_data
         ]
+        data["confirm_duplicate"] = bool(data.get("confirm_duplicate"))  # False: ask first
         try:
             case = services.case_register(actor=user, ip=_client_ip(request), **data)
+        except services.DuplicateRegistration as exc:
+            form.ask_duplicate(exc.message)
         except DomainError as exc:
             _apply_domain_error(form, exc)
         else:
@@ -207,7 +212,7 @@ def case_act(request, pk: int, name: str):
         raise DjangoPermissionDenied(
             _("您不能对本案办理“%(action)s”（角色或案件状态不符）。") % {"action": action.label}
         )
-    form = action.form(request.POST or None, case=case)
+    form = action.form(request.POST or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
         posted = request.POST.get("version", "")
         case.version = int(posted) if posted.isdigit() else case.version
@@ -240,11 +245,9 @@ def document_download(request, pk: int):
         case=doc.case,
         detail=str(doc),
     )
-    return FileResponse(
-        doc.file.open("rb"),
-        content_type="application/pdf",
-        filename=f"{doc.code}-{doc.pk}-v{doc.version}.pdf",
-    )
+    response = FileResponse(doc.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(*document_names(doc))
+    return response
 
 
 @login_required
