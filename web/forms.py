@@ -423,6 +423,11 @@ class EscalateForm(CaseActionForm):
 class SuperviseForm(CaseActionForm):
     content = forms.CharField(label=_("督办事项"), widget=forms.Textarea(attrs={"rows": 4}))
     reply_by = forms.DateField(label=_("反馈期限"), required=False, widget=DateInput())
+    force = forms.BooleanField(
+        label=_("仍要再次督办"),
+        required=False,
+        help_text=_("24 小时内已督办过本案时，勾选此项才会再发一份督办通知。"),
+    )
 
 
 class RiskForm(CaseActionForm):

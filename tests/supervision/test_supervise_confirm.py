@@ -124,3 +124,22 @@ def test_get_for_other_roles(cohort, today, client, director, outsider):
     assert response.status_code == 403 and "督导员" in response.content.decode()
     client.force_login(outsider)
     assert client.get(url(cohort["B"])).status_code == 404
+
+
+def test_the_case_page_form_can_confirm_a_second_notice_too(cohort, today, client, supervisor):
+    """The 督办 form on the case page (cases:act) offers the same 仍要再次督办 box."""
+    case = cohort["B"]
+    client.force_login(supervisor)
+    act = reverse("cases:act", args=[case.pk, "supervise"])
+    assert 'name="force"' in client.get(act).content.decode()
+    body = {"version": case.version, "content": "请于五日内书面反馈办理情况。"}
+    assert client.post(act, body).status_code == 302
+    assert SupervisionNotice.objects.filter(case=case).count() == 1
+    case.refresh_from_db()
+    second = client.post(act, {**body, "version": case.version})
+    assert second.status_code == 200 and "24" in second.content.decode()
+    assert SupervisionNotice.objects.filter(case=case).count() == 1
+    case.refresh_from_db()
+    forced = client.post(act, {**body, "version": case.version, "force": "on"})
+    assert forced.status_code == 302
+    assert SupervisionNotice.objects.filter(case=case).count() == 2
