@@ -70,3 +70,12 @@ def test_unknown_shortcut_value_is_ignored_not_an_error(cohort, today, client): 
     client.force_login(get_user_model().objects.get(username="supervisor"))
     total = cards(client)["total"][0]
     assert rows(client, "/cases/?risk_min=extreme&due=later&mine=maybe") == total
+
+
+def test_the_list_says_which_card_shortcuts_apply_and_keeps_them_when_refined(client, clerk):
+    client.force_login(clerk)
+    body = client.get("/cases/?risk_min=high&open=yes").content.decode()
+    assert 'id="shortcuts"' in body and "风险为高或重大" in body and "在办" in body
+    assert '<input type="hidden" name="risk_min" value="high">' in body
+    assert '<input type="hidden" name="open" value="yes">' in body
+    assert 'id="shortcuts"' not in client.get("/cases/").content.decode()

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases import party_view, scope
@@ -66,6 +67,7 @@ def _apply_domain_error(form, exc: DomainError) -> None:
 def case_list(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
     cases = selectors.cases_for(request.user)
+    shortcuts: dict = {}
     if form.is_bound and form.is_valid():
         shortcuts = selectors.list_shortcuts(request.GET)  # what the home cards link to
         cases = selectors.filter_cases(cases, request.user, form.filters() | shortcuts)
@@ -77,8 +79,27 @@ def case_list(request):
     return render(
         request,
         "cases/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            # The home cards' shortcuts are not fields of the form: say which apply, and keep
+            # them when the form refines the list.
+            "shortcuts": [
+                (name, request.GET[name], SHORTCUT_LABELS[name])
+                for name in shortcuts
+                if name in SHORTCUT_LABELS
+            ],
+        },
     )
+
+
+SHORTCUT_LABELS = {
+    "risk_min": gettext_lazy("风险为高或重大"),
+    "open": gettext_lazy("在办"),
+    "mine": gettext_lazy("我承办的"),
+    "due": gettext_lazy("即将到期"),
+}
 
 
 @login_required
