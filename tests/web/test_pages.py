@@ -436,6 +436,38 @@ class TestNotifications:
         c.post(reverse("workflows:notifications-read"))
         assert 'id="unread-badge"' not in c.get(reverse("home")).content.decode()
 
+    def test_grouped_per_case_newest_first(self, as_user, register, mediator):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from workflows.models import Notification
+
+        one, two = register(), register()
+        Notification.objects.filter(user=mediator).delete()
+        now = timezone.now()
+        for minutes, case, kind in [
+            (30, one, "task_assigned"),
+            (20, one, "due_soon"),
+            (10, two, "overdue"),
+            (5, None, "bulk_export"),
+        ]:
+            Notification.objects.create(
+                user=mediator,
+                case=case,
+                kind=kind,
+                message=f"{kind}-message",
+                created_at=now - dt.timedelta(minutes=minutes),
+            )
+        html = as_user(mediator).get(reverse("workflows:notifications")).content.decode()
+        items = html.split('id="notifications"')[1]
+        # three groups: the case-less notice, then two (newest), then one with its older notice
+        order = [items.index(m) for m in ("bulk_export-message", two.number, one.number)]
+        assert order == sorted(order)
+        assert items.count(one.number) == 1  # one entry per case
+        assert "2 条未读" in items and "更早的 1 条" in items
+        assert items.index("due_soon-message") < items.index("task_assigned-message")
+
 
 class TestEnglish:
     def test_switch_to_english(self, as_user, clerk):

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -105,8 +105,31 @@ def closure_review(case: Case, user) -> dict:
 
 @login_required
 def notifications(request):
-    items = Notification.objects.filter(user=request.user).select_related("case")
-    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    """通知, one entry per case (newest first): its latest notice, how many are unread, and the
+    older ones folded under it — a mediator with many cases reads a list of cases, not of
+    every notice twice. Notices without a case are one group of their own."""
+    mine = Notification.objects.filter(user=request.user)
+    groups = (
+        mine.values("case_id")
+        .annotate(
+            latest=Max("created_at"),
+            total=Count("pk"),
+            unread=Count("pk", filter=Q(read_at__isnull=True)),
+        )
+        .order_by("-latest", "case_id")
+    )
+    page = Paginator(groups, 20).get_page(request.GET.get("page"))
+    case_ids = [g["case_id"] for g in page]
+    items: dict[int | None, list[Notification]] = {cid: [] for cid in case_ids}
+    rows = mine.select_related("case").order_by("-created_at", "-pk")
+    case_filter = Q(case_id__in=[c for c in case_ids if c is not None])
+    if None in items:
+        case_filter |= Q(case__isnull=True)
+    for n in rows.filter(case_filter):
+        items[n.case_id].append(n)
+    for group in page:
+        notices = items[group["case_id"]]
+        group["first"], group["older"] = notices[0], notices[1:]
     return render(request, "workflows/notifications.html", {"page": page})
 
 
