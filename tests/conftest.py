@@ -134,66 +134,10 @@ def register(world, clerk):
 
 @pytest.fixture
 def walk(clerk, director, mediator):
-    """Walk a case to a named stage through the service alone."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from workflows import services as s
+    """Walk a case to a named stage through the service alone (tests/factories.py::walk_to)."""
+    from tests.factories import walk_to
 
     def to(case, stage: str):
-        s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
-        if stage == "investigation":
-            return case
-        s.record_add(
-            case,
-            "investigation",
-            actor=mediator,
-            conducted_at=timezone.now(),
-            place="村委会",
-            interviewee="当事人app1",
-            content="了解情况",
-        )
-        s.case_transition(case, "start_mediation", actor=mediator)
-        if stage == "mediation":
-            return case
-        s.record_add(
-            case,
-            "session",
-            actor=mediator,
-            held_at=timezone.now(),
-            place="调解室",
-            attendees="双方",
-            content="陈述",
-            result="同意",
-        )
-        s.case_transition(
-            case,
-            "record_agreement",
-            actor=mediator,
-            kind="written",
-            terms=["支付五千元"],
-            performance_method="转账",
-            performance_deadline=timezone.localdate() + dt.timedelta(days=10),
-            amount=5000,
-            signatures_complete=True,
-        )
-        if stage == "closure":
-            return case
-        s.case_transition(case, "approve_closure", actor=director)
-        if stage == "follow_up":
-            return case
-        s.record_add(
-            case,
-            "follow_up",
-            actor=mediator,
-            visited_at=timezone.now(),
-            method="phone",
-            visitee="当事人app1",
-            performance="performed",
-            satisfaction="satisfied",
-        )
-        s.case_transition(case, "archive", actor=clerk)
-        return case
+        return walk_to(case, stage, clerk=clerk, mediator=mediator, director=director)
 
     return to

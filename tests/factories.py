@@ -85,3 +85,75 @@ def township_committee(township: str = "东镇", clerk: str = "clerk_t"):
         region=region,
     )
     return org, member(UserFactory(username=clerk), "clerk", organization=org)
+
+
+STAGES = ("investigation", "investigated", "mediation", "closure", "follow_up", "archived")
+
+
+def walk_to(case, stage: str, *, clerk, mediator, director):
+    """Walk a case from 待受理 to `stage` through the services alone: investigation (accepted,
+    the mediator assigned), investigated (and an investigation record), mediation, closure (a
+    written agreement recorded), follow_up (closure approved), archived."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from workflows import services as s
+
+    assert stage in STAGES, stage
+    reached = STAGES.index(stage)
+    s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
+    if reached == 0:
+        return case
+    s.record_add(
+        case,
+        "investigation",
+        actor=mediator,
+        conducted_at=timezone.now(),
+        place="村委会",
+        interviewee="当事人app1",
+        content="了解情况",
+    )
+    if reached == 1:
+        return case
+    s.case_transition(case, "start_mediation", actor=mediator)
+    if reached == 2:
+        return case
+    s.record_add(
+        case,
+        "session",
+        actor=mediator,
+        held_at=timezone.now(),
+        place="调解室",
+        attendees="双方",
+        content="陈述",
+        result="同意",
+    )
+    s.case_transition(
+        case,
+        "record_agreement",
+        actor=mediator,
+        kind="written",
+        terms=["支付五千元"],
+        performance_method="转账",
+        performance_deadline=timezone.localdate() + dt.timedelta(days=10),
+        amount=5000,
+        signatures_complete=True,
+    )
+    if reached == 3:
+        return case
+    s.case_transition(case, "approve_closure", actor=director)
+    if reached == 4:
+        return case
+    s.record_add(
+        case,
+        "follow_up",
+        actor=mediator,
+        visited_at=timezone.now(),
+        method="phone",
+        visitee="当事人app1",
+        performance="performed",
+        satisfaction="satisfied",
+    )
+    s.case_transition(case, "archive", actor=clerk)
+    return case

@@ -25,7 +25,6 @@ RECIPES. For a new role (a new column in the tables): add its user to ROLE_USERS
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import json
 import re
@@ -41,6 +40,8 @@ from django.shortcuts import resolve_url
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+
+from tests.factories import walk_to
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "SECURITY.md"
 
@@ -361,55 +362,14 @@ def build_world() -> SimpleNamespace:
             parties=[_party("applicant", 2 * n), _party("respondent", 2 * n + 1)],
         )
 
-    def investigate(case):
-        s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
-        s.record_add(
-            case,
-            "investigation",
-            actor=mediator,
-            conducted_at=timezone.now(),
-            place="村委会",
-            interviewee="当事人",
-            content="了解情况",
-        )
-        return case
-
-    def mediate(case):
-        investigate(case)
-        s.case_transition(case, "start_mediation", actor=mediator)
-        return case
-
-    def follow_up(case):
-        mediate(case)
-        s.record_add(
-            case,
-            "session",
-            actor=mediator,
-            held_at=timezone.now(),
-            place="调解室",
-            attendees="双方",
-            content="陈述",
-            result="同意",
-        )
-        s.case_transition(
-            case,
-            "record_agreement",
-            actor=mediator,
-            kind="written",
-            terms=["支付五千元"],
-            performance_method="转账",
-            performance_deadline=timezone.localdate() + dt.timedelta(days=10),
-            amount=5000,
-            signatures_complete=True,
-        )
-        s.case_transition(case, "approve_closure", actor=director)
-        return case
+    def walk(case, stage):
+        return walk_to(case, stage, clerk=clerk, mediator=mediator, director=director)
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         w.intake = register(1)  # 待受理
-        w.case = investigate(register(2))  # 调查, the mediator assigned
-        w.mediation = mediate(register(3))
-        w.follow_up = follow_up(register(4))
+        w.case = walk(register(2), "investigated")  # 调查, the mediator assigned
+        w.mediation = walk(register(3), "mediation")
+        w.follow_up = walk(register(4), "follow_up")
     good = renderer.render_document
 
     def broken(code, context):
