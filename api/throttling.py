@@ -5,8 +5,16 @@ import hashlib
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.net import client_ip
+
 
 class _SettingsRateThrottle(SimpleRateThrottle):
+    def get_ident(self, request):
+        # The one client-address rule (core/net.py, TIAOJIE_TRUSTED_PROXIES): DRF's own reads
+        # a client's X-Forwarded-For as its address when NUM_PROXIES is unset, so a different
+        # forged header on each try would get a fresh allowance.
+        return client_ip(request) or "unknown"
+
     def get_rate(self):
         # Read the rate on each request (DRF binds it at import), so a deployment or a test that
         # changes REST_FRAMEWORK sees its own value.

@@ -337,6 +337,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # For any DRF code that asks for the client address: the same trusted-proxy count as
+    # core/net.py (our throttles call core.net.client_ip itself).
+    "NUM_PROXIES": TIAOJIE_TRUSTED_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": env_str("API_TOKEN_RATE", "10/minute"),
         "auth_token_user": env_str("API_TOKEN_USER_RATE", "20/hour"),

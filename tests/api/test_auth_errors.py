@@ -65,6 +65,37 @@ def test_token_is_rate_limited(clerk, settings):
     assert int(response["Retry-After"]) > 0
 
 
+def test_a_forged_forwarded_for_gets_no_fresh_allowance(clerk, settings):
+    """SPEC §12: with no trusted proxy (the default) X-Forwarded-For is not the address, so a
+    new forged one on each try is still the same client; behind one trusted proxy only the
+    entry that proxy appended counts."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth_token": "3/minute", "auth_token_user": "100/hour"},
+    }
+    body = {"username": "nobody", "password": "bad"}
+    answers = [
+        api().post(url("token"), body, format="json", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+        for n in range(5)
+    ]
+    assert [r.status_code for r in answers] == [400, 400, 400, 429, 429]
+    assert answers[-1].json()["error"]["code"] == "throttled"
+
+    cache.clear()
+    settings.TIAOJIE_TRUSTED_PROXIES = 1  # nginx appends the address it saw last
+    answers = [
+        api().post(
+            url("token"),
+            {"username": f"other{n}", "password": "bad"},  # no username reaches the lockout
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 192.0.2.7",  # forged, then nginx's
+        )
+        for n in range(4)
+    ]
+    assert [r.status_code for r in answers] == [400, 400, 400, 429]
+    assert answers[-1].json()["error"]["code"] == "throttled"
+
+
 def test_token_rate_limited_per_account(clerk, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
