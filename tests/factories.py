@@ -87,13 +87,22 @@ def township_committee(township: str = "东镇", clerk: str = "clerk_t"):
     return org, member(UserFactory(username=clerk), "clerk", organization=org)
 
 
-STAGES = ("investigation", "investigated", "mediation", "closure", "follow_up", "archived")
+STAGES = (
+    "investigation",
+    "investigated",
+    "mediation",
+    "session_held",
+    "closure",
+    "follow_up",
+    "archived",
+)
 
 
 def walk_to(case, stage: str, *, clerk, mediator, director):
     """Walk a case from 待受理 to `stage` through the services alone: investigation (accepted,
-    the mediator assigned), investigated (and an investigation record), mediation, closure (a
-    written agreement recorded), follow_up (closure approved), archived."""
+    the mediator assigned), investigated (and an investigation record), mediation, session_held
+    (a mediation session recorded), closure (a written agreement recorded), follow_up (closure
+    approved), archived."""
     import datetime as dt
 
     from django.utils import timezone
@@ -129,6 +138,8 @@ def walk_to(case, stage: str, *, clerk, mediator, director):
         content="陈述",
         result="同意",
     )
+    if reached == 3:
+        return case
     s.case_transition(
         case,
         "record_agreement",
@@ -140,10 +151,10 @@ def walk_to(case, stage: str, *, clerk, mediator, director):
         amount=5000,
         signatures_complete=True,
     )
-    if reached == 3:
+    if reached == 4:
         return case
     s.case_transition(case, "approve_closure", actor=director)
-    if reached == 4:
+    if reached == 5:
         return case
     s.record_add(
         case,

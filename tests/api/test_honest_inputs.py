@@ -12,7 +12,6 @@ from django.utils import timezone
 from cases.models import Case
 from tests.api import api, error, url
 from tests.factories import id_number, party
-from workflows import services
 
 pytestmark = pytest.mark.django_db
 
@@ -57,20 +56,6 @@ def test_null_and_blank_amount_are_no_amount(clerk, world):
     assert _register(clerk, world, amount_involved=None).json()["amount_involved"] is None
 
 
-def _to_agreement(register, walk, mediator):
-    case = walk(register(), "mediation")
-    services.record_add(
-        case,
-        "session",
-        actor=mediator,
-        held_at=timezone.now(),
-        place="调解室",
-        attendees="双方",
-        content="陈述",
-    )
-    return case
-
-
 def _agree(user, case, **overrides):
     body = {
         "kind": "written",
@@ -84,7 +69,7 @@ def _agree(user, case, **overrides):
 
 
 def test_agreement_amount_and_terms(register, walk, mediator):
-    case = _to_agreement(register, walk, mediator)
+    case = walk(register(), "session_held")
     r = _agree(mediator, case)
     assert r.status_code == 200, r.content
     agreement = r.json()["agreement"]
@@ -93,7 +78,7 @@ def test_agreement_amount_and_terms(register, walk, mediator):
 
 
 def test_agreement_amount_unreadable_is_400(register, walk, mediator):
-    case = _to_agreement(register, walk, mediator)
+    case = walk(register(), "session_held")
     body = error(_agree(mediator, case, amount="一万多"), 400, "invalid")
     assert body["fields"]["amount"] == [AMOUNT_MESSAGE]
     assert body["message"] == f"amount: {AMOUNT_MESSAGE}"

@@ -62,20 +62,6 @@ def test_register_refuses_an_unreadable_amount_naming_the_field(as_user, clerk, 
     assert not Case.objects.exists()
 
 
-def _to_agreement(register, walk, mediator):
-    case = walk(register(), "mediation")
-    services.record_add(
-        case,
-        "session",
-        actor=mediator,
-        held_at=timezone.now(),
-        place="调解室",
-        attendees="双方",
-        content="陈述",
-    )
-    return case
-
-
 def _agreement_post(**overrides):
     return {
         "kind": "written",
@@ -89,7 +75,7 @@ def _agreement_post(**overrides):
 
 
 def test_agreement_page_amount_and_terms(as_user, register, walk, mediator):
-    case = _to_agreement(register, walk, mediator)
+    case = walk(register(), "session_held")
     r = _act(as_user(mediator), case, "record_agreement", _agreement_post())
     assert r.status_code == 302, _errors(r)
     agreement = case.current_agreement
@@ -102,7 +88,7 @@ def test_agreement_page_amount_and_terms(as_user, register, walk, mediator):
 
 
 def test_agreement_page_refuses_an_unreadable_amount(as_user, register, walk, mediator):
-    case = _to_agreement(register, walk, mediator)
+    case = walk(register(), "session_held")
     r = _act(as_user(mediator), case, "record_agreement", _agreement_post(amount="一万多"))
     assert r.status_code == 200
     assert "协议金额无法识别：请填写数字，如 1200 或 1.2万" in _errors(r)
@@ -111,7 +97,7 @@ def test_agreement_page_refuses_an_unreadable_amount(as_user, register, walk, me
 
 
 def test_agreement_help_no_longer_asks_to_number(as_user, register, walk, mediator):
-    case = _to_agreement(register, walk, mediator)
+    case = walk(register(), "session_held")
     page = as_user(mediator).get(reverse("cases:act", args=[case.pk, "record_agreement"]))
     text = page.content.decode()
     assert "无需编号" in text and "按顺序编号" not in text
