@@ -40,6 +40,8 @@ v1 = [
     path("verify/<str:token>/", views.Verify.as_view(), name="verify"),
     path("stats/", include("api.stats")),
     path("access-log/", include("api.access_log")),
+    path("", include("api.screening")),
+    path("", include("api.county")),
 ]
 
 urlpatterns = [

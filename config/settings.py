@@ -112,6 +112,8 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "cases",
+    "screening",
+    "county",
     "workflows",
     "documents",
     "supervision",

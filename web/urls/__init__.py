@@ -10,6 +10,8 @@ urlpatterns = [
     path("cases/", include("web.urls.cases")),
     path("supervision/", include("web.urls.supervision")),
     path("tasks/", include("web.urls.tasks")),
+    path("screening/", include("web.urls.screening")),
+    path("county/", include("web.urls.county")),
     path("verify/<str:token>/", verify.verify, name="verify"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
