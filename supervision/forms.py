@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import NamedErrorsMixin
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -13,7 +15,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class SuperviseConfirmForm(forms.Form):
+class SuperviseConfirmForm(NamedErrorsMixin, forms.Form):
     content = forms.CharField(
         label=_("督办事项"),
         max_length=2000,

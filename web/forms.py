@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,14 +36,28 @@ from cases.choices import (
 from cases.models import DisputeType, MediationSession, Organization, Region, display_name
 from cases.validators import validate_phone
 from core.errors import InvalidInput
+from core.forms import NamedErrorsMixin
 from core.parsing import clean_terms
 from workflows.services import decimal_or_none, not_future
+
+
+class Form(NamedErrorsMixin, forms.Form):
+    """Every form of the pages: its errors name their field (core.forms)."""
+
+
+class LoginForm(NamedErrorsMixin, auth_forms.AuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(NamedErrorsMixin, auth_forms.PasswordChangeForm):
+    pass
+
 
 RISK_CHOICES = [(f, RiskFactor(f).label) for f in RECORDED_RISK_FACTORS]
 OVERDUE_CHOICES = [("", _("全部")), ("yes", _("已超期")), ("no", _("未超期"))]
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(Form):
     """The case list's search and filters (GET). `filters()` gives the dict that
     workflows.selectors.filter_cases takes, the same one the API builds."""
 
@@ -148,7 +163,7 @@ def _regions(user):
     return Region.objects.filter(scope.visible_regions_q(user)).order_by("path")
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     organization = forms.ModelChoiceField(label=_("调委会"), queryset=Organization.objects.none())
     region = forms.ModelChoiceField(label=_("纠纷发生地"), queryset=Region.objects.none())
     dispute_type = forms.ModelChoiceField(label=_("纠纷类型"), queryset=DisputeType.objects.none())
@@ -206,7 +221,7 @@ class RegisterForm(forms.Form):
         self.add_error(None, message)
 
 
-class PartyForm(forms.Form):
+class PartyForm(Form):
     role = forms.ChoiceField(label=_("身份"), choices=PartyRole.choices)
     kind = forms.ChoiceField(label=_("类别"), choices=PartyKind.choices)
     name = forms.CharField(label=_("姓名/名称"), max_length=100)
@@ -310,7 +325,7 @@ def _members(case, roles=(Role.MEDIATOR, Role.DIRECTOR)):
     )
 
 
-class CaseActionForm(forms.Form):
+class CaseActionForm(Form):
     """Action forms know their case (choices depend on it) and the user (initial values)."""
 
     def __init__(self, *args, case, user=None, **kwargs):

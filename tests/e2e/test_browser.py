@@ -281,7 +281,7 @@ def test_register_without_summary_shows_a_message_and_keeps_the_parties(new_page
 
     expect(page).to_have_url(re.compile(r"/cases/new/$"))
     summary_field = page.locator(".tj-field", has=page.locator("#id_summary"))
-    expect(summary_field.locator(".errorlist")).to_have_text("该字段是必填项。")
+    expect(summary_field.locator(".errorlist")).to_have_text("请填写纠纷简要情况。")
     expect(page.locator("#id_parties-0-name")).to_have_value("王大明")
     expect(page.locator("#id_parties-1-name")).to_have_value("李小红")
     expect(page.locator("#id_parties-2-name")).to_have_value("张村委")

@@ -135,7 +135,7 @@ class TestForms:
         r = as_user(clerk).post(reverse("cases:register"), data)
         assert r.status_code == 200
         body = r.content.decode()
-        assert "该字段是必填项" in body
+        assert "请填写纠纷简要情况。" in body and "该字段是必填项" not in body
         assert Case.objects.count() == before
 
     def test_register_without_applicant_is_refused(self, as_user, clerk, world):
@@ -517,7 +517,7 @@ class TestEveryActionPage:
             in c.get(reverse("cases:detail", args=[case.pk])).content.decode()
         )
         r = _act(c, case, "supervise", {"content": ""})
-        assert "该字段是必填项" in r.content.decode()
+        assert "请填写督办事项。" in r.content.decode()
         with django_capture_on_commit_callbacks(execute=True):
             r = _act(c, case, "supervise", {"content": "请于五日内反馈办理进度"})
         assert r.status_code == 302

@@ -5,15 +5,16 @@ upload, no password reset by e-mail)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from web.forms import LoginForm, PasswordChangeForm
 from web.views import account, tokens, two_factor
 
 urlpatterns = [
     path("", account.account, name="account"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
         name="password_change",
     ),
     path(

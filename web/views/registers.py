@@ -29,7 +29,7 @@ from core.storage import private_storage
 from core.uploads import limit_for, size_text, upload_purpose
 from registers import exporting, importing
 from supervision import access_log
-from web.forms import CaseFilterForm
+from web.forms import CaseFilterForm, Form
 from workflows import selectors
 
 # The page runs the services inside the request; a larger register is for `import_cases`.
@@ -38,7 +38,7 @@ SESSION_KEY = "tiaojie_import"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(
         label=gettext_lazy("案件登记表文件"),
         help_text=gettext_lazy(".xlsx 或 .csv（UTF-8 或 GB18030 编码），第1行为列名"),

@@ -22,11 +22,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import two_factor
+from web.forms import Form
 
 WRONG = "验证码不正确，请输入验证器中当前显示的6位数字；如刚用过这个验证码，请等待下一个。"
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     code = forms.CharField(
         label="验证码",
         max_length=12,
