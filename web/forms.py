@@ -469,10 +469,21 @@ class _RecordForm(CaseActionForm):
     The time it happened starts at now and may not be later (the service refuses it too)."""
 
     MOMENT = ""
+    # Fields the case's people are offered for as chips (a tap fills the name in): "one" puts
+    # the tapped name in the field, "many" adds it to those there (参加人).
+    CHIPS: dict[str, str] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[self.MOMENT].initial = _now_minute
+        self.chips = {name: (mode, self._people(mode)) for name, mode in self.CHIPS.items()}
+
+    def _people(self, mode: str) -> list[str]:
+        """The parties' names; for a list of those present, the case's mediators too."""
+        names = [p.name for p in self.case.parties.all()]
+        if mode == "many":
+            names += [display_name(m) for m in self.case.mediators.order_by("pk")]
+        return list(dict.fromkeys(n for n in names if n))
 
     def clean(self):
         data = super().clean() or {}
@@ -486,6 +497,7 @@ class _RecordForm(CaseActionForm):
 
 class InvestigationForm(_RecordForm):
     MOMENT = "conducted_at"
+    CHIPS = {"interviewee": "one"}
     conducted_at = forms.DateTimeField(label=_("调查时间"), widget=DateTimeInput())
     place = forms.CharField(label=_("调查地点"), max_length=200)
     interviewee = forms.CharField(label=_("被调查人"), max_length=100)
@@ -500,6 +512,7 @@ class InvestigationForm(_RecordForm):
 
 class SessionForm(_RecordForm):
     MOMENT = "held_at"
+    CHIPS = {"attendees": "many"}
     held_at = forms.DateTimeField(label=_("调解时间"), widget=DateTimeInput())
     place = forms.CharField(label=_("调解地点"), max_length=200)
     attendees = forms.CharField(label=_("参加人"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -532,6 +545,7 @@ CHOOSE = ("", _("请选择"))
 
 class FollowUpForm(_RecordForm):
     MOMENT = "visited_at"
+    CHIPS = {"visitee": "one"}
     visited_at = forms.DateTimeField(label=_("回访时间"), widget=DateTimeInput())
     method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices)
     visitee = forms.CharField(label=_("被回访人"), max_length=100)

@@ -74,7 +74,8 @@ def submit_empty_and_check(page: Page, button: str, where: str) -> None:
     expect(page.locator(f"#{first}"), where).to_be_focused()
     # the field's own line names it too
     field = page.locator(".tj-field--error").first
-    expect(field.locator(".tj-field__name"), where).not_to_be_empty()
+    label = field.locator("label").first.inner_text().strip().rstrip("：:* ")
+    expect(field.locator(".tj-field__error"), where).to_contain_text(label)
     # a link in the summary takes the user to its field
     links.last.click()
     expect(page.locator(links.last.get_attribute("href")), where).to_be_focused()

@@ -266,3 +266,21 @@ def test_the_session_place_is_the_last_place_used(as_user, register, walk, media
     r = as_user(mediator).get(url)
     assert r.context["form"]["place"].value() == "镇司法所"
     assert r.context["form"]["held_at"].value() is not None
+
+
+def test_record_forms_offer_the_cases_people_as_chips(as_user, register, walk, mediator):
+    case = walk(register(), "mediation")
+    names = [p.name for p in case.parties.all()]
+    html = as_user(mediator).get(reverse("cases:act", args=[case.pk, "session_add"])).content
+    html = html.decode()
+    for name in names:  # 参加人: the parties and the case's mediators, added one by one
+        assert f'data-chip-for="id_attendees" data-chip-mode="many" data-value="{name}"' in html
+    from cases.models import display_name
+
+    assert f'data-value="{display_name(mediator)}"' in html
+    case = walk(register(), "investigation")
+    html = as_user(mediator).get(reverse("cases:act", args=[case.pk, "investigation_add"]))
+    html = html.content.decode()
+    party = case.parties.first().name
+    assert f'data-chip-for="id_interviewee" data-chip-mode="one" data-value="{party}"' in html
+    assert f'data-chip-for="id_content"' not in html  # only the people fields

@@ -22,17 +22,17 @@ def field_target(bound) -> str:
 
 
 def field_messages(bound) -> list[str]:
-    """The field's errors, each naming the field: a missing value as 请填写/请选择 + label,
-    any other as "label：message"."""
+    """The field's errors, each naming the field: as it stands when it does (core.forms words
+    them so), else a missing value as 请填写/请选择 + label, any other as "label：message"."""
     label = str(bound.label or bound.name)
     data = bound.form.errors.as_data().get(bound.name, [])
     out = []
     for error, text in zip(data, bound.errors, strict=False):
-        if getattr(error, "code", None) == "required":
+        if label in str(text):
+            out.append(str(text))
+        elif getattr(error, "code", None) == "required":
             verb = _("请选择") if bound.widget_type in _CHOSEN else _("请填写")
             out.append(f"{verb}{label}")
-        elif label in str(text):
-            out.append(str(text))
         else:
             out.append(_("%(label)s：%(message)s") % {"label": label, "message": text})
     return out
@@ -73,3 +73,11 @@ def error_summary(*forms, party_label: str = ""):
 def named_errors(bound) -> list[str]:
     """The field's messages as the summary words them (for a field's own error line)."""
     return field_messages(bound)
+
+
+@register.filter
+def chips(bound) -> dict | None:
+    """The names a record form offers for this field as chips (web/forms.py `_RecordForm.CHIPS`):
+    {"mode": "one" | "many", "names": [...]}, or None."""
+    mode, names = getattr(bound.form, "chips", {}).get(bound.name, ("", []))
+    return {"mode": mode, "names": names} if names else None

@@ -8,6 +8,8 @@
 //    with 清除). On submit the draft is marked as sent; it is dropped when the next page says
 //    the form was accepted (a message with data-form-accepted), and kept when the same form
 //    comes back with errors (the server shows what was typed; nothing to restore).
+// 3. Chips (includes/form.html, data-chip-for): a tap on a person's name puts it in the field
+//    (mode "one") or adds it to, or takes it from, the names there (mode "many", 、-separated).
 "use strict";
 
 (function () {
@@ -204,6 +206,40 @@
       data.sent = true;
       data.at = Date.now();
       storage.setItem(key, JSON.stringify(data));
+    });
+  });
+
+  // --- 3. chips -------------------------------------------------------------------------
+  var SEP = /[、，,;；\s]+/;
+
+  function names(field) {
+    return field.value.split(SEP).filter(function (n) { return n; });
+  }
+
+  function mark(field) {
+    var present = names(field);
+    document.querySelectorAll("[data-chip-for='" + field.id + "']").forEach(function (chip) {
+      chip.setAttribute("aria-pressed", present.indexOf(chip.dataset.value) >= 0 ? "true" : "false");
+    });
+  }
+
+  document.querySelectorAll("[data-chip-for]").forEach(function (chip) {
+    var field = document.getElementById(chip.dataset.chipFor);
+    if (!field) return;
+    mark(field);
+    field.addEventListener("input", function () { mark(field); });
+    chip.addEventListener("click", function () {
+      var name = chip.dataset.value;
+      if (chip.dataset.chipMode === "many") {
+        var present = names(field);
+        var at = present.indexOf(name);
+        if (at >= 0) present.splice(at, 1); else present.push(name);
+        field.value = present.join("、");
+      } else {
+        field.value = name;
+      }
+      mark(field);
+      field.dispatchEvent(new Event("input", { bubbles: true })); // the draft keeps it
     });
   });
 })();
