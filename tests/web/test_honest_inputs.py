@@ -283,4 +283,4 @@ def test_record_forms_offer_the_cases_people_as_chips(as_user, register, walk, m
     html = html.content.decode()
     party = case.parties.first().name
     assert f'data-chip-for="id_interviewee" data-chip-mode="one" data-value="{party}"' in html
-    assert f'data-chip-for="id_content"' not in html  # only the people fields
+    assert 'data-chip-for="id_content"' not in html  # only the people fields
