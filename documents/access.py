@@ -8,7 +8,7 @@ from cases.choices import Role
 from cases.models import Case
 from cases.scope import Viewer
 from core.errors import InvalidState, NotFound, PermissionDenied
-from documents.models import Document
+from documents.models import Document, EvidencePhoto
 
 RETRY_ROLES = frozenset({Role.CLERK})  # and so the director (cases.scope.IMPLIES)
 RETRY_LABEL = "出具文书"
@@ -48,3 +48,19 @@ def downloadable(user: Viewer, pk: int) -> Document:
             else "文书生成失败，请由登记员重试生成。"
         )
     return doc
+
+
+def viewable_photo(user: Viewer, pk: int) -> EvidencePhoto:
+    """An evidence photo under the rule of the PDFs: outside the case scope it does not exist;
+    supervisors, who see personal data masked, do not see photos (they may show faces, ID
+    cards, signatures)."""
+    photo = (
+        EvidencePhoto.objects.select_related("case")
+        .filter(case__in=Case.objects.visible_to(user).values("pk"), pk=pk)
+        .first()
+    )
+    if photo is None:
+        raise NotFound("照片不存在。")
+    if not scope.sees_personal_data(user, photo.case):
+        raise PermissionDenied("证据照片可能含当事人个人信息，督导员只能看到照片数目。")
+    return photo

@@ -80,3 +80,44 @@ class Document(models.Model):
     @property
     def is_current(self) -> bool:
         return self.superseded_by_id is None and self.status != self.Status.SUPERSEDED
+
+
+class EvidencePhoto(models.Model):
+    """A photo kept with the case file (SPEC §3 证据材料; issue 14): evidence taken during an
+    investigation, or the signed paper agreement. The bytes are what core.images made of the
+    upload (upright, bounded, no location unless kept on purpose); `sha256` is theirs, so the
+    dossier lists each photo by a hash anyone can check against the file."""
+
+    class Kind(models.TextChoices):
+        INVESTIGATION = "investigation", "调查证据照片"
+        AGREEMENT = "agreement", "签字协议照片"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="photos")
+    kind = models.CharField("类别", max_length=16, choices=Kind.choices)
+    investigation = models.ForeignKey(
+        "cases.InvestigationRecord",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="photos",
+        verbose_name="调查记录",
+    )
+    file = models.FileField("照片", upload_to="photos/%Y/", storage=private_storage)
+    thumbnail = models.FileField("缩略图", upload_to="photos/%Y/", storage=private_storage)
+    content_type = models.CharField(max_length=20)
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    location_kept = models.BooleanField("保留拍摄位置", default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证据照片"
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.sha256[:12]}"

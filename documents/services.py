@@ -17,7 +17,7 @@ from cases.models import Case, display_name
 from core.i18n import in_official_language
 from documents import access, numbers, signing
 from documents import context as ctx
-from documents.models import ORDER, Document
+from documents.models import ORDER, Document, EvidencePhoto
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -55,6 +55,27 @@ def dossier_documents(case: Case) -> list[Document]:
     return sorted(docs, key=lambda d: (ORDER.index(d.code), d.created_at, d.pk))
 
 
+def dossier_photos(case: Case) -> list[dict[str, Any]]:
+    """The evidence photos the electronic file keeps beside the documents, each by its hash."""
+    return [
+        {
+            "kind": p.get_kind_display(),
+            "taken_on": timezone.localtime(p.uploaded_at).date().isoformat(),
+            "by": display_name(p.uploaded_by) if p.uploaded_by else "",
+            "record": (
+                timezone.localtime(p.investigation.conducted_at).strftime("%Y-%m-%d %H:%M")
+                if p.investigation
+                else ""
+            ),
+            "size": f"{p.width}×{p.height}",
+            "sha256": p.sha256,
+        }
+        for p in EvidencePhoto.objects.filter(case=case).select_related(
+            "uploaded_by", "investigation"
+        )
+    ]
+
+
 @in_official_language
 def documents_schedule(
     case: Case,
@@ -85,6 +106,7 @@ def documents_schedule(
                 "retention": "长期",
                 "notes": "",
                 "documents": [d.context for d in dossier_documents(case)],
+                "photos": dossier_photos(case),
             }
         doc.save(update_fields=["context"])
         created.append(doc)

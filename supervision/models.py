@@ -62,6 +62,7 @@ class AccessRecord(models.Model):
         CASE_PAGE = "case_page", "案件页面"
         API_CASE = "api_case", "API案件详情"
         PDF_DOWNLOAD = "pdf_download", "文书下载"
+        PHOTO = "photo", "证据照片"
         EXPORT = "export", "导出"
         IMPORT_UPLOAD = "import_upload", "导入上传"
         PARTY_PORTAL = "party_portal", "当事人端"  # reserved for the party portal (SPEC §14)

@@ -98,11 +98,12 @@ STAGES = (
 )
 
 
-def walk_to(case, stage: str, *, clerk, mediator, director):
+def walk_to(case, stage: str, *, clerk, mediator, director, also=(), photos=()):
     """Walk a case from 待受理 to `stage` through the services alone: investigation (accepted,
     the mediator assigned), investigated (and an investigation record), mediation, session_held
     (a mediation session recorded), closure (a written agreement recorded), follow_up (closure
-    approved), archived."""
+    approved), archived. `also`: more mediators assigned with `mediator`; `photos`: evidence
+    photos (core.images.CleanPhoto) with the investigation record."""
     import datetime as dt
 
     from django.utils import timezone
@@ -111,7 +112,7 @@ def walk_to(case, stage: str, *, clerk, mediator, director):
 
     assert stage in STAGES, stage
     reached = STAGES.index(stage)
-    s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk])
+    s.case_transition(case, "accept", actor=clerk, mediators=[mediator.pk, *(u.pk for u in also)])
     if reached == 0:
         return case
     s.record_add(
@@ -122,6 +123,7 @@ def walk_to(case, stage: str, *, clerk, mediator, director):
         place="村委会",
         interviewee="当事人app1",
         content="了解情况",
+        photos=photos,
     )
     if reached == 1:
         return case

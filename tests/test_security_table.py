@@ -225,6 +225,8 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
         data={"version": w.case.version, "content": "请于五日内反馈办理进度"},
     ),
     "cases:document-pdf": lambda w: Recipe({"pk": w.document.pk}),
+    "cases:photo": lambda w: Recipe({"pk": w.photo.pk}),
+    "cases:photo-thumb": lambda w: Recipe({"pk": w.photo.pk}),
     "cases:document-retry": lambda w: Recipe({"pk": w.failed.pk}, method="POST", data={}),
     "cases:import": lambda w: Recipe({"organization": w.east.pk}),
     "workflows:task [受理]": lambda w: Recipe({"pk": w.intake_task.pk}),
@@ -323,6 +325,30 @@ def _party(role: str, n: int) -> dict:
     return party(role, n)
 
 
+def _evidence_photo(case, mediator):
+    """An investigation record with one evidence photo (issue 14)."""
+    import io
+
+    from PIL import Image
+
+    from core import images
+    from workflows import services as s
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(out, "JPEG")
+    s.record_add(
+        case,
+        "investigation",
+        actor=mediator,
+        conducted_at=timezone.now(),
+        place="现场",
+        interviewee="当事人",
+        content="拍照取证",
+        photos=[images.clean_photo(out.getvalue())],
+    )
+    return case.photos.get()
+
+
 def build_world() -> SimpleNamespace:
     from django.contrib.auth import get_user_model
 
@@ -385,6 +411,7 @@ def build_world() -> SimpleNamespace:
         case.refresh_from_db()
     w.document = Document.objects.get(case=w.case, code="APP")
     w.failed = Document.objects.get(case=w.failing, code="APP")
+    w.photo = _evidence_photo(w.case, w.users["mediator"])
     assert w.document.status == "issued" and w.document.file, w.document.status
     assert w.failed.status == "failed", w.failed.status
     try:  # the user's own API tokens (SPEC §12)

@@ -35,6 +35,7 @@ from cases.choices import (
 )
 from cases.models import DisputeType, MediationSession, Organization, Region, display_name
 from cases.validators import validate_phone
+from core import images
 from core.errors import InvalidInput
 from core.forms import NamedErrorsMixin
 from core.parsing import clean_terms
@@ -381,6 +382,48 @@ class ExtendForm(CaseActionForm):
     reason = forms.CharField(label=_("理由"), required=False)
 
 
+class PhotoInput(forms.ClearableFileInput):
+    """The phone's camera first (`capture`), several at once; photos.js shrinks each on the
+    phone before it is sent (and so drops its location there already)."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        base = {"accept": "image/jpeg,image/png", "capture": "environment", "data-photos": ""}
+        super().__init__({**base, **(attrs or {})})
+
+
+class PhotoField(forms.FileField):
+    """Evidence photos: each cleaned by core.images (JPEG/PNG by content, upright, location
+    gone); the cleaned value is the list of CleanPhoto."""
+
+    widget = PhotoInput
+
+    def __init__(self, *, max_count: int = 9, **kwargs):
+        self.max_count = max_count
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not files:
+            return super().clean(None, initial) or []
+        if len(files) > self.max_count:
+            raise forms.ValidationError(
+                _("%(label)s最多 %(n)d 张。") % {"label": self.label, "n": self.max_count}
+            )
+        cleaned = []
+        for number, upload in enumerate(files, start=1):
+            try:
+                cleaned.append(images.clean_photo(upload.read()))
+            except images.PhotoRejected as exc:
+                raise forms.ValidationError(
+                    _("%(label)s第 %(n)d 张：%(reason)s")
+                    % {"label": self.label, "n": number, "reason": exc.message}
+                ) from None
+        return cleaned
+
+
 class AgreementForm(CaseActionForm):
     kind = forms.ChoiceField(label=_("协议形式"), choices=AgreementKind.choices)
     terms = forms.CharField(
@@ -401,6 +444,11 @@ class AgreementForm(CaseActionForm):
         label=_("当事人、调解员已签名，已加盖调委会印章"),
         required=False,
         help_text=_("书面协议须各方签名盖章后方可登记。"),
+    )
+    signed_photos = PhotoField(
+        label=_("签字协议照片"),
+        max_count=4,
+        help_text=_("可拍下各方签名盖章后的纸质协议，随卷归档。"),
     )
 
     def clean_terms(self):
@@ -503,6 +551,10 @@ class InvestigationForm(_RecordForm):
     interviewee = forms.CharField(label=_("被调查人"), max_length=100)
     recorder = forms.CharField(label=_("记录人"), max_length=50, required=False)
     content = forms.CharField(label=_("调查内容"), widget=forms.Textarea(attrs={"rows": 5}))
+    photos = PhotoField(
+        label=_("证据照片"),
+        help_text=_("可用手机直接拍照，最多 9 张；照片中的拍摄位置会被去除。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -316,4 +316,15 @@ def sample_dossier(codes: list[str]) -> dict[str, Any]:
         "retention": "长期",
         "notes": "本卷含书面调解协议一份，协议已于2026年12月20日全部履行完毕。",
         "documents": [sample_context(code) for code in codes],
+        "photos": [SAMPLE_PHOTO],
     }
+
+
+SAMPLE_PHOTO = {
+    "kind": "调查证据照片",
+    "taken_on": "2026-12-03",
+    "by": "孙调解",
+    "record": "2026-12-03 09:30",
+    "size": "1600×1200",
+    "sha256": "3f9a6c1e" * 8,
+}

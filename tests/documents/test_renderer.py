@@ -323,6 +323,10 @@ def test_dossier_has_cover_contents_documents_and_notes(dossier):
     for code in DOSSIER_ORDER:
         assert squeeze(TITLES[code]) in text
     assert f"共{result.pages}页" in squeeze(pdftotext(path, 1))
+    # the evidence photos kept in the electronic file, on the 备考表 by their hash
+    notes = squeeze(pdftotext(path, result.pages))
+    assert "卷内另附证据照片1张" in notes and "调查证据照片（调查2026" in notes
+    assert "3f9a6c1e" * 8 in notes
 
 
 def test_dossier_contents_page_numbers_are_right(dossier):

@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/act/<slug:name>/", views.case_act, name="act"),
     path("documents/<int:pk>/pdf/", views.document_download, name="document-pdf"),
     path("documents/<int:pk>/retry/", views.document_retry, name="document-retry"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+    path("photos/<int:pk>/thumb/", views.photo, {"thumb": True}, name="photo-thumb"),
     # --- import / export (issue 6) ---
     path("import/", views_io.import_start, name="import-start"),
     path("import/template.xlsx", views_io.import_template, name="import-template"),

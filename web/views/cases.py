@@ -151,7 +151,11 @@ def case_detail(request, pk: int):
         "can_retry": access.may_retry(user, case),
         "completeness": completeness(case),
         "records": {
-            "investigations": case.investigationrecords.filter(superseded_by=None),
+            "investigations": case.investigationrecords.filter(superseded_by=None).prefetch_related(
+                "photos"
+            ),
+            "agreement_photos": case.photos.filter(kind="agreement"),
+            "photo_count": case.photos.count(),
             "sessions": case.mediationsessions.filter(superseded_by=None),
             "agreement": case.current_agreement,
             "follow_ups": case.followupvisits.filter(superseded_by=None),
@@ -233,7 +237,7 @@ def case_act(request, pk: int, name: str):
         raise DjangoPermissionDenied(
             _("您不能对本案办理“%(action)s”（角色或案件状态不符）。") % {"action": action.label}
         )
-    form = action.form(request.POST or None, case=case, user=request.user)
+    form = action.form(request.POST or None, request.FILES or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
         posted = request.POST.get("version", "")
         case.version = int(posted) if posted.isdigit() else case.version
@@ -269,6 +273,29 @@ def document_download(request, pk: int):
     response = FileResponse(doc.file.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition(*document_names(doc))
     return response
+
+
+@login_required
+def photo(request, pk: int, thumb: bool = False):
+    """An evidence photo (documents.access.viewable_photo); opening the full picture is a read
+    of personal data and is recorded, the thumbnails on the case page are not again."""
+    try:
+        item = access.viewable_photo(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    except ServicePermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    if not thumb:
+        access_log.record(
+            request.user,
+            kind=access_log.Kind.PHOTO,
+            ip=_client_ip(request),
+            case=item.case,
+            detail=f"{item.get_kind_display()} {item.sha256[:12]}",
+        )
+    stored = item.thumbnail if thumb else item.file
+    content_type = "image/jpeg" if thumb else item.content_type
+    return FileResponse(stored.open("rb"), content_type=content_type)
 
 
 @login_required

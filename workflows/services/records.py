@@ -3,6 +3,7 @@ whose record prints its document after commit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,10 +18,13 @@ from cases.models import (
     display_name,
 )
 from core.errors import InvalidInput
+from core.images import CleanPhoto
+from documents.models import EvidencePhoto
 from workflows import deadlines
 from workflows.services.actions import action
 from workflows.services.change import Imported, full_clean
 from workflows.services.inputs import date_or_none, moment_or_none, not_future
+from workflows.services.photos import attach_photos
 from workflows.services.transitions import guard
 
 # kind → (model, document code); who and when: ACTIONS["<kind>_add"]
@@ -40,10 +44,12 @@ def record_add(
     actor: User | None,
     ip: str | None = None,
     imported: Imported | None = None,
+    photos: Sequence[CleanPhoto] = (),
     **fields: Any,
 ) -> models.Model:
     """Investigation, session and follow-up records: assigned mediator only; each issues its
-    document (INV, MED, FUV) after commit."""
+    document (INV, MED, FUV) after commit. An investigation may carry evidence photos
+    (core.images-cleaned), stored with it in the same change."""
     model, code = RECORDS[kind]
     moment = MOMENTS[kind]
     with action(case, actor=actor, name=f"{kind}_add", ip=ip, imported=imported) as ch:
@@ -66,6 +72,11 @@ def record_add(
         full_clean(record, exclude=["case", "created_by", "superseded_by"])
         record.save()
         ch.data["record"] = {"kind": kind, "id": record.pk}
+        if photos:
+            if kind != "investigation":
+                raise InvalidInput("只有调查记录可以附证据照片。", fields={"photos": ["不适用"]})
+            assert isinstance(record, InvestigationRecord)
+            attach_photos(ch, photos, kind=EvidencePhoto.Kind.INVESTIGATION, investigation=record)
         ch.documents = [(code, record)]
     return record
 

@@ -16,11 +16,14 @@ from cases import scope
 from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, RiskLevel
 from cases.models import Agreement, Case, DeadlineExtension, DeadlineSettings
 from core.errors import InvalidInput, InvalidState, NotFound, PreconditionFailed
+from core.images import CleanPhoto
 from core.parsing import clean_terms
+from documents.models import EvidencePhoto
 from workflows import deadlines, notify
 from workflows.models import CaseEvent
 from workflows.services.change import Change, Imported, change, full_clean, next_number
 from workflows.services.inputs import committee_mediators, date_or_none, decimal_or_none
+from workflows.services.photos import attach_photos
 from workflows.transitions import SPECS, Spec, fsm_method
 
 
@@ -122,7 +125,9 @@ def _record_agreement(
     facts: str = "",
     responsibilities: str = "",
     effective_on: object = None,
+    signed_photos: Sequence[CleanPhoto] = (),
 ) -> None:
+    """`signed_photos`: photos of the paper agreement as signed (core.images-cleaned)."""
     case = ch.case
     _state_check(ch, "record_agreement", spec.label)
     if kind not in AgreementKind.values:
@@ -174,6 +179,8 @@ def _record_agreement(
     case.outcome_at = deadlines.now()
     ch.data["agreement"] = {"id": agreement.pk, "number": agreement.number}
     ch.documents = [("AGR" if kind == AgreementKind.WRITTEN else "ORA", agreement)]
+    if signed_photos:
+        attach_photos(ch, signed_photos, kind=EvidencePhoto.Kind.AGREEMENT)
 
 
 def _record_failure(ch: Change, spec: Spec, *, reason: str = "") -> None:
