@@ -84,3 +84,43 @@ def env_cache(name: str, *, table: str) -> dict[str, Any]:
         f"{name} has the scheme {scheme or '(none)'!r}: use redis:// or rediss://, "
         "or leave it unset for the database cache"
     )
+
+
+def env_s3_storage(prefix: str = "TIAOJIE_S3_") -> dict[str, Any] | None:
+    """The private storage on S3-compatible object storage (core/s3.py), or None when
+    `{prefix}BUCKET` is unset (the local disk). `ENDPOINT_URL` (http:// or https://; empty: AWS
+    itself), `REGION` (default us-east-1), `ACCESS_KEY_ID` and `SECRET_ACCESS_KEY` (both or
+    neither: neither is boto3's own chain, e.g. an instance role), `LOCATION` (a key prefix in
+    the bucket), `ADDRESSING_STYLE` (path, the default, which SeaweedFS and MinIO need; virtual;
+    auto), `CONNECT_TIMEOUT` and `READ_TIMEOUT` (seconds). No value is named in an error."""
+    bucket = env_str(f"{prefix}BUCKET").strip()
+    if not bucket:
+        return None
+    endpoint = env_str(f"{prefix}ENDPOINT_URL").strip()
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ImproperlyConfigured(
+                f"{prefix}ENDPOINT_URL has the scheme {parts.scheme or '(none)'!r} or no host: "
+                "use http://host:port or https://host"
+            )
+    key, secret = env_str(f"{prefix}ACCESS_KEY_ID"), env_str(f"{prefix}SECRET_ACCESS_KEY")
+    if bool(key) != bool(secret):
+        raise ImproperlyConfigured(
+            f"set both {prefix}ACCESS_KEY_ID and {prefix}SECRET_ACCESS_KEY, or neither"
+        )
+    location = env_str(f"{prefix}LOCATION").strip().strip("/")
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "region_name": env_str(f"{prefix}REGION", "us-east-1").strip() or "us-east-1",
+        "access_key": key or None,
+        "secret_key": secret or None,
+        "location": location,
+        "addressing_style": env_choice(
+            f"{prefix}ADDRESSING_STYLE", "path", {"path", "virtual", "auto"}
+        ),
+        "connect_timeout": env_int(f"{prefix}CONNECT_TIMEOUT", 2, minimum=1),
+        "read_timeout": env_int(f"{prefix}READ_TIMEOUT", 20, minimum=1),
+    }
+    return {"BACKEND": "core.s3.PrivateS3Storage", "OPTIONS": options}

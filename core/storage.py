@@ -7,7 +7,11 @@ become object storage without a code change. They have no public address: the sc
 
 ``PrivateFileSystemStorage`` is the embedded default: a folder that no web server serves,
 ``settings.TIAOJIE_PRIVATE_ROOT`` or, when that is empty, the folder ``private`` beside
-``MEDIA_ROOT`` (``var/private`` by default), and ``url()`` refuses to make an address.
+``MEDIA_ROOT`` (``var/private`` by default), and ``url()`` refuses to make an address. With
+``TIAOJIE_S3_BUCKET`` set the alias is ``core.s3.PrivateS3Storage`` (a private bucket on any
+S3-compatible store, no address either).
+
+Nothing may be written under ``PROBES`` but the readiness probe; the backup skips it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.utils.deconstruct import deconstructible
 from django.utils.functional import cached_property
 
 PRIVATE = "private"
+PROBES = "readyz/"  # the readiness probe's folder in the private storage (web/views/health.py)
 
 
 def private_storage() -> Storage:

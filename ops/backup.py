@@ -3,7 +3,8 @@
 - `database.json`: Django's `dumpdata` (natural foreign keys for content types and permissions),
   which loads into any freshly migrated database, SQLite or PostgreSQL;
 - `private/<name>`: every file of the private storage (issued PDFs, signing certificates,
-  import uploads waiting for confirmation; core/storage.py), and `media/<name>` every file of the
+  import uploads waiting for confirmation; core/storage.py: the local folder or the S3 bucket,
+  read and written through the storage API alone, so an archive moves between the two), and `media/<name>` every file of the
   default storage (nothing of ours today; archives written before the private storage existed
   hold the issued PDFs there, and restore them into the private storage);
 - `manifest.json`: the SHA-256 of each of the above, the Django version, the vendor, the number of
@@ -39,7 +40,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from cases.models import Case
-from core.storage import private_storage
+from core.storage import PROBES, private_storage
 from documents.models import Document
 
 FORMAT = 1
@@ -165,7 +166,8 @@ def _storage(prefix: str) -> Storage:
 
 
 def _stored_files(store: Storage, folder: str = "") -> Iterator[tuple[str, int]]:
-    """(name, size) of every file of `store`, sorted."""
+    """(name, size) of every file of `store`, sorted; not the readiness probes (PROBES), which
+    come and go while the backup runs."""
     try:
         folders, files = store.listdir(folder)
     except FileNotFoundError:
@@ -174,7 +176,8 @@ def _stored_files(store: Storage, folder: str = "") -> Iterator[tuple[str, int]]
         path = f"{folder}{name}"
         yield path, store.size(path)
     for sub in sorted(folders):
-        yield from _stored_files(store, f"{folder}{sub}/")
+        if f"{folder}{sub}/" != PROBES:
+            yield from _stored_files(store, f"{folder}{sub}/")
 
 
 def _add(tar: tarfile.TarFile, name: str, source: IO[bytes], size: int) -> str:

@@ -1,7 +1,8 @@
 """`/healthz/` (alive) and `/readyz/` (SPEC §16): may this node take traffic? Each thing a request needs is tried for
 real — the database (SELECT 1), the cache (set, get, delete a random key), the broker when
-CELERY_BROKER_URL is set (connect once, short timeout) and the file storage (save, read back,
-delete a small probe file). 200 when every check passes, 503 when one fails; no login (load
+CELERY_BROKER_URL is set (connect once, short timeout) and the file storages (save, read back,
+delete a small probe file: in the private storage, the local folder or the S3 bucket of
+core/storage.py, under its PROBES folder, then in the default storage). 200 when every check passes, 503 when one fails; no login (load
 balancers call it), nothing personal, and a failure names the exception's class only (a message
 may hold a URL with a password, or a path). The details go to the log."""
 
@@ -21,6 +22,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
+
+from core.storage import PROBES, private_storage
 
 logger = logging.getLogger(__name__)
 BROKER_TIMEOUT_S = 2.0
@@ -60,14 +63,15 @@ def check_broker() -> None:
 
 
 def check_storage() -> None:
-    body = uuid.uuid4().hex.encode()
-    name = default_storage.save(f"readyz-{uuid.uuid4().hex}.txt", ContentFile(body))
-    try:
-        with default_storage.open(name, "rb") as stored:
-            if stored.read() != body:
-                raise ProbeMismatch
-    finally:
-        default_storage.delete(name)
+    for store, folder in ((private_storage(), PROBES), (default_storage, "")):
+        body = uuid.uuid4().hex.encode()
+        name = store.save(f"{folder}readyz-{uuid.uuid4().hex}.txt", ContentFile(body))
+        try:
+            with store.open(name, "rb") as stored:
+                if stored.read() != body:
+                    raise ProbeMismatch
+        finally:
+            store.delete(name)
 
 
 def checks() -> dict[str, Callable[[], None]]:
