@@ -22,9 +22,11 @@ def transition_body_any_of(result, generator, request, public):
     """POSTPROCESSING_HOOKS: the transition body is the shape of the transition named in the
     path. drf-spectacular writes `oneOf`, but `{}` fits several shapes (every field of them is
     optional), which `oneOf` forbids; `anyOf` says what the endpoint does."""
-    body = result.get("components", {}).get("schemas", {}).get("TransitionBodyRequest")
-    if body and "oneOf" in body:
-        body["anyOf"] = body.pop("oneOf")
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in ("TransitionBodyRequest", "LeadTransitionBodyRequest"):  # cases, leads
+        body = schemas.get(name)
+        if body and "oneOf" in body:
+            body["anyOf"] = body.pop("oneOf")
     return result
 
 

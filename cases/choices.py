@@ -10,6 +10,9 @@ class Role(models.TextChoices):
     DIRECTOR = "director", _("调委会主任")
     SUPERVISOR = "supervisor", _("督导员")
     ADMIN = "admin", _("系统管理员")
+    # 网格员/信息员 (SPEC §13): a membership on a region (a grid or a village); reports leads,
+    # sees no case. Not in ORG_ROLES: no committee's case applies to them.
+    GRID_WORKER = "grid_worker", _("网格员")
 
 
 ORG_ROLES = {Role.CLERK, Role.MEDIATOR, Role.DIRECTOR}

@@ -159,6 +159,7 @@ class Membership(models.Model):
                 name="membership_scope_matches_role",
                 condition=(
                     Q(role="supervisor", region__isnull=False, organization__isnull=True)
+                    | Q(role="grid_worker", region__isnull=False, organization__isnull=True)
                     | Q(role="admin", organization__isnull=True)
                     | (
                         Q(role__in=["clerk", "mediator", "director"])
@@ -180,6 +181,8 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.role == choices.Role.SUPERVISOR and (not self.region or self.organization):
             raise ValidationError("督导员的任职须指定区域，不能指定调委会。")
+        if self.role == choices.Role.GRID_WORKER and (not self.region or self.organization):
+            raise ValidationError("网格员的任职须指定网格或村（区域），不能指定调委会。")
         if self.role in choices.ORG_ROLES and (not self.organization or self.region):
             raise ValidationError("登记员、调解员和主任的任职须指定调委会。")
 

@@ -3,8 +3,9 @@
 Visibility: every list, detail, count, export and dashboard uses `case_scope_q`; a case outside
 it does not exist for the user (404, never 403).
 
-Roles: a membership holds one of `Role` (clerk, mediator, director, supervisor, admin). On a
-given case a user acts in the roles `effective_roles` gives — the membership roles that apply
+Roles: a membership holds one of `Role` (clerk, mediator, director, supervisor, admin, and
+grid_worker — on a region, for leads only: no case applies to a grid worker, every rule here
+keeps them out; who sees which lead is screening/scope.py). On a given case a user acts in the roles `effective_roles` gives — the membership roles that apply
 to the case, widened by `IMPLIES` (a director may do all a clerk may), plus `ASSIGNED` where
 the user is one of the case's mediators. The transition table, the audited-action table, the
 task list and the documents' rules all name roles in this vocabulary.
@@ -144,6 +145,8 @@ def visible_regions_q(user: Viewer) -> Q:
         elif m.role in ORG_ROLES and m.organization is not None:
             # the committee's village and the grids below it
             parts.append(Q(path__startswith=m.organization.region.path))
+        elif m.role == Role.GRID_WORKER and m.region is not None:
+            parts.append(Q(path__startswith=m.region.path))  # where they may report leads
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.choices import OPEN_STATUSES, Status
+from cases.choices import OPEN_STATUSES, RiskLevel, Status
 from cases.models import Agreement, Case, DeadlineSettings
 
 # Set only while a past case is entered from a register (services' `imported=`): the service
@@ -88,3 +88,32 @@ def deadline_state(case: Case, on: dt.date | None = None) -> str:
     if case.deadline <= on + dt.timedelta(days=DeadlineSettings.current().due_soon_days):
         return "due_soon"
     return ""
+
+
+# --- leads (SPEC §13) -----------------------------------------------------------------------
+LEAD_TRIAGE_DAYS_URGENT = 1  # high or critical risk
+LEAD_TRIAGE_DAYS = 3
+LEAD_WATCH_MAX_DAYS = 30
+
+
+def lead_triage_due(risk_level: str, on: dt.date) -> dt.date:
+    """Any transition out of `reported` is due within 1 day for high/critical, else 3 days."""
+    urgent = risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
+    return on + dt.timedelta(days=LEAD_TRIAGE_DAYS_URGENT if urgent else LEAD_TRIAGE_DAYS)
+
+
+def lead_overdue_q(on: dt.date | None = None) -> Q:
+    """A reported lead past its triage date, a watching one past its next check (a Lead filter)."""
+    on = on or today()
+    return Q(status="reported", triage_due__lt=on) | Q(status="watching", next_check_on__lt=on)
+
+
+def lead_due(
+    status: str, triage_due: dt.date | None, next_check_on: dt.date | None
+) -> dt.date | None:
+    """The date the lead is due by in its state (None once it has left reported/watching)."""
+    if status == "reported":
+        return triage_due
+    if status == "watching":
+        return next_check_on
+    return None

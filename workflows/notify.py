@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User as UserModel
 
     from cases.models import Case, SupervisionNotice
+    from screening.models import Lead, Sweep
 
 User = get_user_model()
 
@@ -134,6 +135,46 @@ def bulk_export(user: UserModel, count: int) -> None:
         None,
         Notification.Kind.BULK_EXPORT,
         f"{display_name(user)}导出了{count}件案件的当事人个人信息，请关注",
+    )
+
+
+# --- 排查 (SPEC §13): leads have no case, so these rows carry none (the message names the lead)
+def members_of(organization_id: int, roles: Iterable[str]) -> QuerySet[UserModel]:
+    return User.objects.filter(
+        memberships__organization_id=organization_id, memberships__role__in=roles, is_active=True
+    ).distinct()
+
+
+@in_official_language
+def lead_high_risk(lead: Lead) -> None:
+    """At once, to the committee and the supervisors over the lead's region."""
+    committee_users = members_of(lead.organization_id, (Role.DIRECTOR, Role.CLERK))
+    _send(
+        list(committee_users) + list(supervisors_over([lead.region_path])),
+        None,
+        Notification.Kind.HIGH_RISK,
+        f"排查线索{lead.number}：风险等级为“{lead.get_risk_level_display()}”，请立即研判处置",
+    )
+
+
+@in_official_language
+def lead_overdue(lead: Lead, due: object) -> None:
+    _send(
+        members_of(lead.organization_id, (Role.DIRECTOR, Role.CLERK)),
+        None,
+        Notification.Kind.OVERDUE,
+        f"排查线索{lead.number}：已超过研判/核查期限（{due}）",
+    )
+
+
+@in_official_language
+def sweep_reminder(sweep: Sweep, users: Iterable[UserModel], unit_name: str) -> None:
+    _send(
+        users,
+        None,
+        Notification.Kind.DUE_SOON,
+        f"排查活动“{sweep.name}”将于{sweep.ends_on}结束，{unit_name}尚未报告（有线索请上报，"
+        "无线索请作零报告）",
     )
 
 

@@ -94,9 +94,6 @@ def _official_label(factor: RiskFactor) -> str:
 
 
 def assess(case: Case, *, overdue: bool) -> Assessment:
-    factors = {RiskFactor(f) for f in case.risk_factors}
-    if RiskFactor.GROUP_10 in factors:
-        factors.discard(RiskFactor.GROUP_5)  # the larger group counts once, not twice
     automatic = set()
     if case.amount_involved is not None and case.amount_involved >= LARGE_AMOUNT:
         automatic.add(RiskFactor.LARGE_AMOUNT)
@@ -104,6 +101,16 @@ def assess(case: Case, *, overdue: bool) -> Assessment:
         automatic.add(RiskFactor.REPEAT_DISPUTE)
     if overdue:
         automatic.add(RiskFactor.OVERDUE)
+    return score(case.risk_factors, automatic)
+
+
+def score(recorded: Iterable[str], automatic: set[RiskFactor]) -> Assessment:
+    """The score of recorded and detected factors — for a case (`assess`) and a lead
+    (workflows.services.leads) alike."""
+    factors = {RiskFactor(f) for f in recorded}
+    if RiskFactor.GROUP_10 in factors | automatic:
+        factors.discard(RiskFactor.GROUP_5)  # the larger group counts once, not twice
+        automatic = automatic - {RiskFactor.GROUP_5}
     reasons: list[Reason] = [
         {
             "factor": f.value,
@@ -113,5 +120,5 @@ def assess(case: Case, *, overdue: bool) -> Assessment:
         }
         for f in sorted(factors | automatic, key=lambda f: (-POINTS[f], f.value))
     ]
-    score = sum(r["points"] for r in reasons)
-    return Assessment(score=score, level=level_for(score), reasons=reasons)
+    total = sum(r["points"] for r in reasons)
+    return Assessment(score=total, level=level_for(total), reasons=reasons)

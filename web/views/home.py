@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from cases import scope
 from cases.choices import Role
-from workflows import flows, selectors
+from workflows import flows, lead_selectors, selectors
 from workflows.notify import unread_count
 
 
@@ -37,6 +37,9 @@ def cards(user, roles: set) -> list[dict]:
                 | {"css": css}
             )
 
+    leads = lead_cards(user, roles)
+    if roles == {Role.GRID_WORKER}:
+        return leads  # no case is theirs (SPEC §13)
     found: list[dict] = [
         {
             "key": "tasks",
@@ -62,7 +65,29 @@ def cards(user, roles: set) -> list[dict]:
         _("辖区案件总数") if "supervisor" in roles else _("可见案件总数"),
         {},
     )
-    return found
+    return found + leads
+
+
+def lead_cards(user, roles: set) -> list[dict]:
+    """排查 (SPEC §13): the reporter's own leads; for the committee and supervisors the leads
+    past their triage or check date (the same rule as `sla_sweep`)."""
+    if not roles & {Role.GRID_WORKER, Role.CLERK, Role.DIRECTOR, Role.MEDIATOR, Role.SUPERVISOR}:
+        return []
+    url = reverse("screening:leads")
+    visible = lead_selectors.leads_for(user)
+    if roles == {Role.GRID_WORKER}:
+        return [
+            {"key": "my_leads", "label": _("我的线索"), "n": visible.count(), "url": url, "css": ""}
+        ]
+    return [
+        {
+            "key": "leads_overdue",
+            "label": _("排查线索超期"),
+            "n": lead_selectors.overdue_leads_count(user),
+            "url": f"{url}?overdue=yes",
+            "css": "bad",
+        }
+    ]
 
 
 @login_required
