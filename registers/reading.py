@@ -236,8 +236,17 @@ def _normalize(header) -> str:
     return text.rstrip("*＊").removesuffix("（必填）").removesuffix("(必填)")
 
 
-def check_header(cells: list) -> tuple[list[Column | None], list[str]]:
-    """The column of each position (None: ignored) and the problems with the header."""
+def check_header(
+    cells: list, columns: list[Column] | None = None
+) -> tuple[list[Column | None], list[str]]:
+    """The column of each position (None: ignored) and the problems with the header;
+    `columns` is another register's table (registers/mediators.py), the cases' by default."""
+    columns = COLUMNS if columns is None else columns
+    by_header = (
+        BY_HEADER
+        if columns is COLUMNS
+        else {c.header: c for c in columns} | {a: c for c in columns for a in c.aliases}
+    )
     problems: list[str] = []
     seen: set[str] = set()
     layout: list[Column | None] = []
@@ -247,7 +256,7 @@ def check_header(cells: list) -> tuple[list[Column | None], list[str]]:
         if not header or header in IGNORED_HEADERS:
             layout.append(None)
             continue
-        column = BY_HEADER.get(header)
+        column = by_header.get(header)
         if column is None:
             unknown.append(header)
             layout.append(None)
@@ -261,7 +270,7 @@ def check_header(cells: list) -> tuple[list[Column | None], list[str]]:
         problems.append(
             "不认识的列：" + "、".join(f"“{h}”" for h in unknown) + "（请使用模板中的列名）"
         )
-    missing = [c.header for c in COLUMNS if c.always_required and c.key not in seen]
+    missing = [c.header for c in columns if c.always_required and c.key not in seen]
     if missing:
         problems.append("缺少必填列：" + "、".join(f"“{h}”" for h in missing))
     return layout, problems

@@ -11,7 +11,7 @@ class RankingWeightsAdmin(admin.ModelAdmin):
     """One row, and only system administrators may change it (a supervisor being ranked must
     not set the weights, even with staff access)."""
 
-    list_display = ["__str__", "success", "timeliness", "follow_up", "satisfaction"]
+    list_display = ["__str__", "success", "timeliness", "follow_up", "satisfaction", "review"]
 
     def has_module_permission(self, request):
         return scope.is_admin(request.user)

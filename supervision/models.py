@@ -19,6 +19,8 @@ class RankingWeights(models.Model):
     timeliness = models.PositiveSmallIntegerField("按期办结率权重", default=20)
     follow_up = models.PositiveSmallIntegerField("回访率权重", default=20)
     satisfaction = models.PositiveSmallIntegerField("满意率权重", default=20)
+    # 卷宗评查 (SPEC §15): 0 until the county weighs its review rounds in.
+    review = models.PositiveSmallIntegerField("卷宗评查合格率权重", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "考评权重"
@@ -27,7 +29,7 @@ class RankingWeights(models.Model):
         return "考评权重"
 
     def clean(self):
-        if not (self.success + self.timeliness + self.follow_up + self.satisfaction):
+        if not (self.success + self.timeliness + self.follow_up + self.satisfaction + self.review):
             raise ValidationError("权重不能全部为零。")
 
     @classmethod
@@ -40,6 +42,7 @@ class RankingWeights(models.Model):
             "timeliness": self.timeliness,
             "follow_up": self.follow_up,
             "satisfaction": self.satisfaction,
+            "review": self.review,
         }
 
 

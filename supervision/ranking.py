@@ -22,10 +22,13 @@ def parts() -> list[tuple[str, str, str]]:
         ("timeliness", "timeliness_rate", _("按期办结率")),
         ("follow_up", "follow_up_rate", _("回访率")),
         ("satisfaction", "satisfaction_rate", _("回访满意率")),
+        ("review", "review_pass_rate", _("卷宗评查合格率")),  # SPEC §15 (county/ models)
     ]
 
 
 def score(row: dict, weights: dict[str, int]) -> dict:
+    # A weight left out (an older caller's dict) counts 0.
+    weights = {key: weights.get(key, 0) for key, _f, _l in parts()}
     available = sum(weights[key] for key, figure, _l in parts() if row[figure] is not None)
     explained, total = [], None
     for key, figure, label in parts():
@@ -54,6 +57,7 @@ def ranking(
 ) -> list[dict]:
     weights = weights or RankingWeights.current().as_dict()
     rows = stats.by_child_region(sel, today=today)
+    _review_rates(sel, rows)
     ranked = [{"region": row, **score(row, weights)} for row in rows if row["id"] != sel.region.pk]
     ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["region"]["name"]))
     place, previous = 0, object()
@@ -62,3 +66,20 @@ def ranking(
             place, previous = index, entry["score"]
         entry["rank"] = place if entry["score"] is not None else None
     return ranked
+
+
+def _review_rates(sel: stats.Selection, rows: list[dict]) -> None:
+    """卷宗评查合格率 of each child region: scored files of the cohort's cases graded 合格 or 优秀
+    (county.models.ReviewItem), over the scored files."""
+    from cases.models import Case, Region
+    from county.models import Grade, ReviewItem
+
+    paths = dict(Region.objects.filter(pk__in=[r["id"] for r in rows]).values_list("pk", "path"))
+    scored = ReviewItem.objects.filter(case__in=Case.objects.filter(sel.q()), total__isnull=False)
+    items = list(scored.values_list("case__region_path", "grade"))
+    for row in rows:
+        path = paths.get(row["id"])
+        grades = [g for p, g in items if path and p.startswith(path)]
+        passed = sum(g in (Grade.EXCELLENT, Grade.PASSED) for g in grades)
+        row["review_pass_rate"] = passed / len(grades) if grades else None
+        row.setdefault("parts", {})["review_pass_rate"] = (passed, len(grades))

@@ -12,7 +12,9 @@ from django.contrib.auth.models import User
 
 from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, Performance, RiskLevel, Role
 from cases.scope import ASSIGNED
+from county.register import assignment_problems
 from documents.completeness import completeness
+from workflows import deadlines
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -68,7 +70,18 @@ def guard_accept(case: Case, *, mediators: Sequence[User]) -> list[str]:
         missing.append("至少一名被申请人")
     if not mediators:
         missing.append("至少指派一名调解员")
-    return missing + conflict_of_interest(case, mediators) + _critical_unreported(case)
+    return (
+        missing
+        + conflict_of_interest(case, mediators)
+        + register_problems(case, mediators)
+        + _critical_unreported(case)
+    )
+
+
+def register_problems(case: Case, mediators: Sequence[User]) -> list[str]:
+    """SPEC §15: only a registered mediator within their term is assigned (the date is the
+    service's clock: an imported case is checked at the register's date)."""
+    return assignment_problems(case.organization, mediators, deadlines.today())
 
 
 def guard_decline(case: Case, *, reason: str) -> list[str]:

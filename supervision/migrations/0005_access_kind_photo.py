@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('supervision', '0004_membership_event'),
+        ("supervision", "0004_membership_event"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accessrecord',
-            name='kind',
-            field=models.CharField(choices=[('case_page', '案件页面'), ('api_case', 'API案件详情'), ('pdf_download', '文书下载'), ('photo', '证据照片'), ('export', '导出'), ('import_upload', '导入上传'), ('party_portal', '当事人端')], max_length=16, verbose_name='访问类别'),
+            model_name="accessrecord",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("case_page", "案件页面"),
+                    ("api_case", "API案件详情"),
+                    ("pdf_download", "文书下载"),
+                    ("photo", "证据照片"),
+                    ("export", "导出"),
+                    ("import_upload", "导入上传"),
+                    ("party_portal", "当事人端"),
+                ],
+                max_length=16,
+                verbose_name="访问类别",
+            ),
         ),
     ]

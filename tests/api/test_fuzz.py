@@ -23,6 +23,7 @@ from accounts import tokens
 from cases.models import Case, Organization
 from documents.models import Document
 from tests.api.conftest import FUZZ_EXAMPLES
+from tests.county.security import fuzz_ids, fuzz_rows
 from tests.factories import party
 
 pytestmark = pytest.mark.fuzz
@@ -44,6 +45,7 @@ def cases_in_every_state(world, register, walk, outsider):
         region=world["west_village"],
         parties=[party("applicant", 7), party("respondent", 8)],
     )
+    fuzz_rows(world)  # a claim and a review round (SPEC §15)
 
 
 def _ids(path: str) -> list:
@@ -53,6 +55,8 @@ def _ids(path: str) -> list:
         return list(Document.objects.values_list("pk", flat=True))
     if path.startswith("/api/v1/organizations/"):
         return list(Organization.objects.values_list("pk", flat=True))
+    if path.startswith(("/api/v1/mediators/", "/api/v1/subsidies/", "/api/v1/reviews/")):
+        return fuzz_ids(path)  # the county's rows (tests/county/security.py)
     return []
 
 

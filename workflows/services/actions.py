@@ -22,7 +22,7 @@ from workflows.services.change import Change, Imported, change, check_factors, f
 from workflows.services.inputs import committee_mediators, date_or_none
 from workflows.services.registration import PARTY_FIELDS, build_party
 from workflows.services.transitions import guard
-from workflows.transitions import conflict_of_interest
+from workflows.transitions import conflict_of_interest, register_problems
 
 CLERK, DIRECTOR, SUPERVISOR, ASSIGNED = Role.CLERK, Role.DIRECTOR, Role.SUPERVISOR, scope.ASSIGNED
 EDITABLE = (Status.INTAKE, Status.INVESTIGATION, Status.MEDIATION, Status.CLOSURE, Status.FOLLOW_UP)
@@ -88,7 +88,11 @@ def case_reassign(
 ) -> Case:
     with action(case, actor=actor, name="reassign", ip=ip) as ch:
         users = committee_mediators(mediators, ch.case.organization)
-        guard((["至少指派一名调解员"] if not users else []) + conflict_of_interest(ch.case, users))
+        guard(
+            (["至少指派一名调解员"] if not users else [])
+            + conflict_of_interest(ch.case, users)
+            + register_problems(ch.case, users)
+        )
         added = [u for u in users if u not in set(ch.case.mediators.all())]
         ch.case.mediators.set(users)
         ch.reason = reason

@@ -1,0 +1,59 @@
+"""People of the county's work: the township supervisor (冯督导, demo/county.py) reviews 东村's
+claims; `supervisor` (郑督导, 青山县) approves, publishes and finalizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+
+from tests.factories import party, walk_to
+from workflows import services as s
+
+User = get_user_model()
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def township(world):
+    return User.objects.get(username="supervisor_town")
+
+
+def at(month: int, day: int) -> time_machine.travel:
+    return time_machine.travel(dt.datetime(2026, month, day, 10, 0, tzinfo=TZ), tick=False)
+
+
+@pytest.fixture
+def quarter(world, register, clerk, director, mediator, mediator2, supervisor):
+    """Four cases archived in 2026-Q3 and a tariff with an odd amount, to test the cents."""
+    with at(6, 20):
+        s.tariff_set(
+            actor=supervisor,
+            region=world["qingshan"],
+            valid_from="2026-07-01",
+            amounts={"ordinary": 100, "major": 200, "complex": "333.33", "grave": 500},
+            oral_share="0.5",
+            terminated_share="0.3",
+        )
+    walk = {"clerk": clerk, "mediator": mediator, "director": director}
+    with at(7, 2):
+        first = walk_to(register(), "archived", **walk)  # parties 1 and 2
+    with at(7, 20):
+        big = register(
+            amount_involved="150000", parties=[party("applicant", 3), party("respondent", 4)]
+        )
+        walk_to(big, "archived", also=[mediator2], **walk)
+    with at(8, 31):  # 60 days after `first`: the same parties, the same dispute type
+        split = walk_to(register(), "archived", **walk)
+    with at(9, 10):
+        failed = register(parties=[party("applicant", 5), party("respondent", 6)])
+        walk_to(failed, "session_held", **walk)
+        s.case_transition(
+            failed, "record_failure", actor=mediator, reason="双方分歧较大，依法终止调解"
+        )
+        s.case_transition(failed, "approve_closure", actor=director)
+        open_case = register(parties=[party("applicant", 7), party("respondent", 8)])
+    return {"first": first, "big": big, "split": split, "failed": failed, "open": open_case}

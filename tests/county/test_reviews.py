@@ -1,0 +1,218 @@
+"""File review rounds (issue 17, "Done when"): a round over 青山县 with seed S samples the same
+cases twice, pre-fills 材料齐全 and 回访及时 correctly for a complete and an incomplete file, and
+issues the notices (整改通知) the committee answers; a failed file drops out of 以案定补."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from county.models import ReviewItem
+from documents.models import Document
+from tests.county.conftest import TZ, at
+from tests.factories import party, walk_to
+from workflows import services as s
+from workflows.services.reviews import review_report
+
+pytestmark = pytest.mark.django_db
+FULL = {"acceptance": 10, "materials": 20, "documents": 15, "evidence": 15, "law": 15,
+        "follow_up": 15, "filing": 10}  # fmt: skip
+
+
+@pytest.fixture
+def files(world, register, clerk, director, mediator):
+    """Archived in 2026-Q3: a complete file visited on time, an incomplete one (its
+    investigation record's document failed), one visited after the follow-up deadline."""
+    walk = {"clerk": clerk, "mediator": mediator, "director": director}
+    with at(7, 2):
+        complete = walk_to(register(), "archived", **walk)
+    with at(7, 10):
+        incomplete = walk_to(
+            register(parties=[party("applicant", 3), party("respondent", 4)]), "archived", **walk
+        )
+    Document.objects.filter(case=incomplete, code="INV").update(status=Document.Status.FAILED)
+    with at(8, 1):
+        late = walk_to(register(parties=[party("applicant", 5), party("respondent", 6)]),
+                       "follow_up", **walk)  # fmt: skip
+    # the agreement's performance deadline is 10 days on, the visit due 15 days after it
+    with time_machine.travel(dt.datetime(2026, 9, 15, 10, 0, tzinfo=TZ), tick=False):
+        s.record_add(late, "follow_up", actor=mediator, visited_at=dt.datetime(2026, 9, 15, 9, 0, tzinfo=TZ),
+                     method="phone", visitee="当事人app5", performance="performed",
+                     satisfaction="satisfied")  # fmt: skip
+        s.case_transition(late, "archive", actor=clerk)
+    return {"complete": complete, "incomplete": incomplete, "late": late}
+
+
+def open_round(world, supervisor, seed="S-2026", **extra):
+    with at(10, 3):
+        return s.review_open(
+            actor=supervisor, region=world["qingshan"], period_from="2026-07-01",
+            period_to="2026-09-30", seed=seed, **({"other_pct": 100} | extra),
+        )  # fmt: skip
+
+
+def test_the_same_seed_draws_the_same_sample(world, files, supervisor):
+    sampled = [
+        sorted(open_round(world, supervisor, other_pct=40).items.values_list("case", flat=True))
+        for _ in range(2)
+    ]
+    assert sampled[0] == sampled[1] and len(sampled[0]) == 2  # ceil(3 × 40 %)
+    other = {tuple(sorted(open_round(world, supervisor, seed=f"X{i}", other_pct=40)
+                          .items.values_list("case", flat=True))) for i in range(12)}  # fmt: skip
+    assert len(other) > 1  # another seed may draw another sample
+    minimum = open_round(world, supervisor, other_pct=0, min_per_committee=1)
+    assert minimum.items.count() == 1  # at least one per committee
+    assert open_round(world, supervisor).seed == "S-2026"
+
+
+def test_prefill_for_complete_incomplete_and_late_files(world, files, supervisor):
+    round_ = open_round(world, supervisor)
+    item = {i.case_id: i for i in round_.items.all()}
+    complete, incomplete = item[files["complete"].pk], item[files["incomplete"].pk]
+    late = item[files["late"].pk]
+    assert complete.prefill["materials"] == [20, "卷宗材料齐全"]
+    assert complete.prefill["follow_up"] == [15, "按期回访"]
+    assert incomplete.prefill["materials"][0] < 20
+    assert (
+        "调查笔录" in incomplete.prefill["materials"][1]
+        or "缺少" in incomplete.prefill["materials"][1]
+    )
+    assert incomplete.prefill["documents"] == [10, "1份文书生成失败"]
+    assert late.prefill["follow_up"][0] == 7 and "回访晚于期限" in late.prefill["follow_up"][1]
+
+
+def test_scoring_notices_answers_report_and_the_subsidy_gate(
+    world, files, supervisor, township, director, outsider, mediator
+):
+    round_ = open_round(world, supervisor)
+    items = {i.case_id: i for i in round_.items.all()}
+    complete, incomplete = items[files["complete"].pk], items[files["incomplete"].pk]
+    late = items[files["late"].pk]
+    with pytest.raises(NotFound):
+        s.review_score(complete, actor=outsider, scores=FULL)
+    with pytest.raises(PermissionDenied):
+        s.review_score(complete, actor=director, scores=FULL)
+    s.review_score(complete, actor=supervisor, scores=FULL)
+    assert (complete.total, complete.grade) == (100, "excellent")
+    # a pre-filled score changed without a reason is refused, with the reason it is accepted
+    low = FULL | {"materials": 5, "evidence": 5, "law": 5, "documents": 10, "filing": 5}
+    with pytest.raises(InvalidInput) as refused:
+        s.review_score(incomplete, actor=supervisor, scores=low)
+    assert "材料齐全：系统预填" in refused.value.message
+    s.review_score(incomplete, actor=supervisor, scores=low,
+                   reasons={"materials": "调查笔录缺失，询问笔录不全"})  # fmt: skip
+    assert (incomplete.total, incomplete.grade) == (55, "failed")
+    with pytest.raises(InvalidState):
+        s.review_issue_notices(round_, actor=supervisor)  # `late` not scored yet
+    with pytest.raises(PermissionDenied):  # 东镇 is below the round's 青山县
+        s.review_score(late, actor=township, scores=FULL)
+    s.review_score(late, actor=supervisor, scores=FULL | {"follow_up": 7})
+    assert (late.total, late.grade) == (92, "excellent")
+    [notice] = s.review_issue_notices(round_, actor=supervisor)
+    deducted = {(d["case"], d["aspect"]) for d in notice.deductions}
+    assert (files["incomplete"].number, "materials") in deducted
+    assert (files["late"].number, "follow_up") in deducted
+    assert not any(d["case"] == files["complete"].number for d in notice.deductions)
+    with pytest.raises(InvalidState):
+        s.review_score(complete, actor=supervisor, scores=FULL)  # notices issued: scores final
+    with pytest.raises(PermissionDenied):
+        s.review_answer(notice, actor=mediator, answer="已整改")
+    s.review_answer(notice, actor=director, answer="已补齐调查笔录，回访制度已落实")
+    assert notice.answered_at is not None
+    [row] = review_report(round_)
+    assert row["reviewed"] == 3 and row["average"] == "82.3" and row["pass_rate"] == "0.6667"
+    # a file failed in the review does not count for 以案定补
+    with at(10, 5):
+        claim = s.claim_draft(actor=director, organization=world["east"], period="2026-Q3")
+    assert files["incomplete"].pk not in set(claim.lines.values_list("case", flat=True))
+    excluded = {e["case"]: e["gaps"] for e in claim.excluded}
+    assert "卷宗评查不合格" in excluded[files["incomplete"].pk]
+    assert ReviewItem.objects.count() == 3
+
+
+def test_the_review_pages(world, files, supervisor, director, outsider, township):
+    from django.test import Client
+
+    def client(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    with at(10, 3):
+        opened = client(supervisor).post("/county/reviews/", {
+            "region": world["qingshan"].pk, "period_from": "2026-07-01",
+            "period_to": "2026-09-30", "confirmed_pct": "10", "other_pct": "100",
+            "min_per_committee": "1", "seed": "S-2026",
+        })  # fmt: skip
+    assert opened.status_code == 302
+    round_ = ReviewItem.objects.first().round
+    page = client(director).get(f"/county/reviews/{round_.pk}/").content.decode()
+    assert "S-2026" in page and files["complete"].number in page
+    assert client(outsider).get(f"/county/reviews/{round_.pk}/").status_code == 404
+    item = round_.items.get(case=files["incomplete"])
+    url = f"/county/reviews/{round_.pk}/items/{item.pk}/"
+    form = client(supervisor).get(url).content.decode()
+    assert "系统预填" in form and 'name="score-materials"' in form
+    scores = {f"score-{k}": v for k, v in FULL.items()}
+    refused = client(supervisor).post(url, scores)  # 材料齐全 changed without a reason
+    assert refused.status_code == 200 and "须说明理由" in refused.content.decode()
+    assert client(director).post(url, scores).status_code == 403
+    done = client(supervisor).post(
+        url, scores | {"reason-materials": "已补齐", "reason-documents": "已重出"}
+    )
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert item.total == 100
+    for other in round_.items.exclude(pk=item.pk):
+        s.review_score(other, actor=supervisor, scores={k: v[0] for k, v in other.prefill.items()}
+                       | {"acceptance": 10, "evidence": 15, "law": 15, "filing": 10})  # fmt: skip
+    assert client(director).post(f"/county/reviews/{round_.pk}/").status_code == 403
+    assert client(supervisor).post(f"/county/reviews/{round_.pk}/").status_code == 302
+    notice = round_.notices.get()
+    notice_url = f"/county/reviews/{round_.pk}/notices/{notice.pk}/"
+    assert "回访及时" in client(director).get(notice_url).content.decode()
+    assert client(township).get(notice_url).status_code == 404
+    assert client(director).post(notice_url, {"answer": "已落实回访制度"}).status_code == 302
+    notice.refresh_from_db()
+    assert notice.answer == "已落实回访制度"
+
+
+def test_review_settings_check_the_total_and_admin_only(world, supervisor, admin_user):
+    from django.core.exceptions import ValidationError
+    from django.test import Client
+
+    from county.models import ReviewSettings
+
+    with pytest.raises(ValidationError, match="合计须为100分"):
+        ReviewSettings(materials=30).full_clean()
+    ReviewSettings(materials=25, filing=5).full_clean()
+    staff = Client()
+    supervisor.is_staff = True
+    supervisor.save()
+    staff.force_login(supervisor)
+    assert staff.get("/admin/county/reviewsettings/").status_code in (302, 403)
+    root = Client()
+    root.force_login(admin_user)
+    assert root.get("/admin/county/reviewsettings/").status_code == 200
+
+
+def test_the_review_is_a_weighted_part_of_the_ranking(world, files, supervisor):
+    from supervision import access, ranking
+
+    round_ = open_round(world, supervisor)
+    for item in round_.items.all():
+        bad = {"acceptance": 0, "evidence": 0, "law": 0, "filing": 0}  # 50: 不合格
+        scores = FULL | bad if item.case_id == files["incomplete"].pk else FULL
+        reasons = {a: "复核" for a in item.prefill}
+        s.review_score(item, actor=supervisor, scores=scores, reasons=reasons)
+    sel = access.selection(supervisor, {"from": "2026-07-01", "to": "2026-09-30"})
+    only_review = {"success": 0, "timeliness": 0, "follow_up": 0, "satisfaction": 0, "review": 10}
+    result = {r["region"]["name"]: r for r in ranking.ranking(sel, weights=only_review)}
+    east = {p["key"]: p for p in result["东镇"]["parts"]}["review"]
+    assert (east["num"], east["den"]) == (2, 3) and result["东镇"]["score"] == 66.7
+    assert result["北镇"]["score"] is None  # no file reviewed there
+    default = {r["region"]["name"]: r for r in ranking.ranking(sel)}
+    assert {p["key"]: p for p in default["东镇"]["parts"]}["review"]["weight"] == 0
