@@ -44,6 +44,9 @@ def _accept(case, actor, ip, data):
     )
 
 
+# The record forms a mediator may fill without signal (web/static/tiaojie/offline.js).
+OFFLINE = frozenset({"investigation_add", "session_add", "follow_up_add"})
+
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [

@@ -248,7 +248,11 @@ def case_act(request, pk: int, name: str):
         else:
             messages.success(request, _("已办理：%(action)s") % {"action": action.label})
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/act.html", {"case": case, "action": action, "form": form})
+    return render(
+        request,
+        "cases/act.html",
+        {"case": case, "action": action, "form": form, "offline": name in actions.OFFLINE},
+    )
 
 
 # --- documents ----------------------------------------------------------------------------
