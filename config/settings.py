@@ -8,7 +8,15 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_cache, env_choice, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_cache,
+    env_choice,
+    env_int,
+    env_list,
+    env_s3_storage,
+    env_str,
+)
 from core.crypto import parse_keys as parse_field_keys
 
 # Lets the code write generic Django classes (admin.ModelAdmin[Case], QuerySet[Case]) at run
@@ -278,6 +286,10 @@ STORAGES = {
 }
 # The private storage's folder; empty: "private" beside MEDIA_ROOT (var/private by default).
 TIAOJIE_PRIVATE_ROOT = env_str("TIAOJIE_PRIVATE_ROOT")
+# Several nodes: the private files in a private S3-compatible bucket (SeaweedFS, MinIO, AWS…)
+# when TIAOJIE_S3_BUCKET is set (config/env.py::env_s3_storage, core/s3.py, docs/DEPLOY.md).
+if _s3 := env_s3_storage():
+    STORAGES["private"] = _s3
 # Outside production whitenoise serves straight from the app folders: no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024, minimum=1024)
@@ -369,6 +381,9 @@ SPECTACULAR_SETTINGS = {
         "ApplicationKindEnum": "cases.choices.ApplicationKind",
         "RegionLevelEnum": "cases.choices.RegionLevel",
         "RiskLevelEnum": "cases.choices.RiskLevel",
+        "MediatorKindEnum": "county.models.MediatorKind",
+        "DifficultyEnum": "county.models.Difficulty",
+        "ClaimStatusEnum": "county.models.ClaimStatus",
     },
     # Swagger UI assets from drf-spectacular-sidecar when installed (api/urls.py), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from cases.choices import DISPUTE_TYPES_V1, RegionLevel, Source
 from cases.models import DisputeTaxonomy, DisputeType, Membership, Organization, Profile, Region
+from demo.county import seed_county
+from demo.screening import seed_grid_workers
 
 PASSWORD = "demo-pass-2026"
 User = get_user_model()
@@ -113,6 +115,8 @@ def seed_reference() -> dict:
             Membership.objects.get_or_create(
                 user=user, role=role, organization=Organization.objects.get(short_code=where)
             )
+    seed_county()  # the mediator register, trainings and tariffs (SPEC §15)
+    seed_grid_workers()  # 网格员 grid and grid_b (SPEC §13)
     return {"users": User.objects.count(), "regions": Region.objects.count()}
 
 

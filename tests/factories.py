@@ -52,10 +52,34 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def member(user, role: str, *, organization=None, region=None):
+def member(user, role: str, *, organization=None, region=None, registered: bool = True):
     Membership.objects.create(user=user, role=role, organization=organization, region=region)
     user.__dict__.pop("_tiaojie_memberships", None)
+    if registered and role in ("mediator", "director") and organization is not None:
+        register_mediator(user, organization)
     return user
+
+
+def register_mediator(user, organization, *, term_ends_on=None):
+    """The user's entry in the mediator register (SPEC §15: only a registered mediator in
+    term is assigned), added to `organization`."""
+    from county.models import MediatorRecord
+
+    today = dt.date.today()
+    record, _ = MediatorRecord.objects.get_or_create(
+        user=user,
+        defaults={
+            "name": user.get_full_name() or user.username,
+            "id_type": "none",
+            "kind": "part_time",
+            "grade": 3,
+            "appointed_on": today - dt.timedelta(days=365),
+            "term_ends_on": term_ends_on or today + dt.timedelta(days=3 * 365),
+            "filed": True,
+        },
+    )
+    record.organizations.add(organization)
+    return record
 
 
 def party(role: str = "applicant", n: int = 1, **overrides) -> dict:

@@ -41,6 +41,7 @@ from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests.county.security import county_recipes
 from tests.factories import walk_to
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "SECURITY.md"
@@ -191,6 +192,8 @@ ROLE_USERS: dict[str, str | None] = {
     "mediator": "mediator",
     "director": "director",
     "supervisor": "supervisor",
+    "grid worker": "grid",
+    "township": "supervisor_town",  # 东镇's supervisor (demo/county.py): 以案定补's 初审
     "outsider": "clerk_b",
 }
 
@@ -294,7 +297,32 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
     "api:document-pdf": lambda w: Recipe({"pk": w.document.pk}),
     "api:verify": lambda w: Recipe({"token": w.document.token}),
     "api.views.NotFoundView": lambda w: Recipe(path="/api/v1/no-such-endpoint/"),
+    # --- 排查 (SPEC §13): the world's lead, photo and sweep (tests/screening/security.py) ---
+    "screening:lead": lambda w: Recipe({"pk": w.lead.pk}),
+    "screening:act [to_case]": lambda w: Recipe(
+        {"pk": w.lead.pk, "name": "to_case"}, data={"version": w.lead.version}
+    ),
+    "screening:photo": lambda w: Recipe({"pk": w.lead_photo.pk}),
+    "screening:photo-thumb": lambda w: Recipe({"pk": w.lead_photo.pk}),
+    "screening:sweeps": lambda w: Recipe(data=w.sweep_body),
+    "screening:sweep": lambda w: Recipe({"pk": w.sweep.pk}),
+    "screening:sweep-report": lambda w: Recipe(
+        {"pk": w.sweep.pk}, method="POST", data={"region": w.east_village.pk, "zero": "on"}
+    ),
+    "api:leads": lambda w: Recipe(data=w.lead_body),
+    "api:lead": lambda w: Recipe({"pk": w.lead.pk}),
+    "api:lead-transition [to_case]": lambda w: Recipe(
+        {"pk": w.lead.pk, "name": "to_case"}, method="POST", data={}
+    ),
+    "api:lead-photos": lambda w: Recipe({"pk": w.lead.pk}),
+    "api:sweeps": lambda w: Recipe(data=w.sweep_body),
+    "api:sweep": lambda w: Recipe({"pk": w.sweep.pk}),
+    "api:sweep-reports": lambda w: Recipe(
+        {"pk": w.sweep.pk}, method="POST", data={"region": w.east_village.pk, "zero": True}
+    ),
 }
+# 调解员名册 and 以案定补 (SPEC §15): the world's register entry and claim (tests/county/security.py)
+RECIPES.update(county_recipes(Recipe))
 # The supervision pages and the API's figures for a region above the user's own (青山县).
 for _name in (
     "supervision:dashboard",
@@ -420,6 +448,12 @@ def build_world() -> SimpleNamespace:
         w.clerk_token, _secret = tokens.issue(clerk, device="安全表测试")
     except ImportError:  # pragma: no cover - accounts.tokens not there: its recipe fails
         w.clerk_token = None
+    from tests.screening.security import add_screening
+
+    add_screening(w)  # 排查: the grid worker's lead with a photo, a sweep over 青山县
+    from tests.county.security import add_county
+
+    add_county(w)  # the register entry of 孙调解, a draft claim of 东村调委
     w.intake_task = flows.open_task(w.intake)
     w.case_task = flows.open_task(w.case)
     assert w.intake_task and w.case_task

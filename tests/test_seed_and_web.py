@@ -22,6 +22,9 @@ DEMO_USERS = [
     "mediator_b",
     "supervisor",
     "supervisor_city",
+    "supervisor_town",  # demo/county.py: the township supervisor of 以案定补's 初审
+    "grid",  # demo/screening.py: 网格员 of 东村第一网格 and of 西村 (SPEC §13)
+    "grid_b",
 ]
 
 

@@ -22,6 +22,12 @@ def nav(request):
             "can_register": admin or bool(roles & {Role.CLERK, Role.DIRECTOR}),
             "can_supervise": admin or bool(roles & {Role.SUPERVISOR, Role.DIRECTOR, Role.CLERK}),
             "unread": unread_count(user),
+            # the mediator register and 以案定补 (SPEC §15): committees and supervisors
+            "can_county": admin
+            or bool(roles & {Role.DIRECTOR, Role.MEDIATOR, Role.CLERK, Role.SUPERVISOR}),
+            # 排查 (SPEC §13): grid workers see their leads only, no case page
+            "can_screen": admin or bool(roles & {*Role} - {Role.ADMIN}),
+            "grid_only": roles == {Role.GRID_WORKER} and not admin,
         }
 
     return {"nav": SimpleLazyObject(build)}

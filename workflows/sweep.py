@@ -8,17 +8,27 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from cases.models import Case
+from screening.models import Lead
 from workflows import deadlines, notify
 from workflows.models import Notification
-from workflows.services import case_mark_overdue
+from workflows.services import case_mark_overdue, lead_mark_overdue, sweep_remind
+from workflows.services.mediators import mediator_alerts_send
+from workflows.services.sweeps import running_sweeps
 
 
 class SweepResult(NamedTuple):
     overdue: int
     reminded: int
+    register_alerts: int = 0
+    leads_overdue: int = 0
+    sweep_reminders: int = 0
 
     def summary(self) -> str:
-        return f"sla_sweep: {self.overdue} newly overdue, {self.reminded} due-soon reminders"
+        return (
+            f"sla_sweep: {self.overdue} newly overdue, {self.reminded} due-soon reminders, "
+            f"{self.register_alerts} mediator register alerts, "
+            f"{self.leads_overdue} newly overdue leads, {self.sweep_reminders} sweep reminders"
+        )
 
 
 def sla_sweep() -> SweepResult:
@@ -34,4 +44,18 @@ def sla_sweep() -> SweepResult:
         if not already:
             notify.due_soon(case)
             reminded += 1
-    return SweepResult(overdue=overdue, reminded=reminded)
+    alerts = mediator_alerts_send(deadlines.today())  # SPEC §15: term and training alerts
+    # SPEC §13: leads past their triage or check date; units yet to report 2 days before a
+    # sweep ends.
+    leads_overdue = sum(
+        lead_mark_overdue(lead)
+        for lead in Lead.objects.filter(deadlines.lead_overdue_q()).iterator(chunk_size=500)
+    )
+    sweep_reminders = sum(sweep_remind(sweep) for sweep in running_sweeps())
+    return SweepResult(
+        overdue=overdue,
+        reminded=reminded,
+        register_alerts=alerts,
+        leads_overdue=leads_overdue,
+        sweep_reminders=sweep_reminders,
+    )

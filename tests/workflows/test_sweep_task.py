@@ -19,6 +19,7 @@ from workflows.tasks import sla_sweep
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+NO_LEADS = {"leads_overdue": 0, "sweep_reminders": 0}  # the 排查 part (SPEC §13)
 
 
 def test_beat_sends_the_sweep_every_hour():
@@ -35,11 +36,24 @@ def test_the_task_run_eagerly_does_what_the_command_does(register, director, med
     with time_machine.travel(T0 + dt.timedelta(days=4), tick=False):
         soon = register(parties=[party("applicant", 31), party("respondent", 32)])
     with time_machine.travel(T0 + dt.timedelta(days=5), tick=False):
-        assert sla_sweep.apply().get() == {"overdue": 1, "reminded": 1}
-        assert sla_sweep.apply().get() == {"overdue": 0, "reminded": 0}
+        assert sla_sweep.apply().get() == {
+            "overdue": 1,
+            "reminded": 1,
+            "register_alerts": 0,
+            **NO_LEADS,
+        }
+        assert sla_sweep.apply().get() == {
+            "overdue": 0,
+            "reminded": 0,
+            "register_alerts": 0,
+            **NO_LEADS,
+        }
         out = StringIO()
         call_command("sla_sweep", stdout=out)
-    assert out.getvalue() == "sla_sweep: 0 newly overdue, 0 due-soon reminders\n"
+    assert out.getvalue() == (
+        "sla_sweep: 0 newly overdue, 0 due-soon reminders, 0 mediator register alerts, "
+        "0 newly overdue leads, 0 sweep reminders\n"
+    )
     assert CaseEvent.objects.filter(case=late, name="overdue").count() == 1
     late.refresh_from_db()
     assert "overdue" in [r["factor"] for r in late.risk_reasons]

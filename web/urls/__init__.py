@@ -4,7 +4,7 @@ split out: cases:…, workflows:…, supervision:…)."""
 
 from django.urls import include, path
 
-from web.views import health, home, verify
+from web.views import health, home, offline, verify
 
 urlpatterns = [
     path("cases/", include("web.urls.cases")),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("screening/", include("web.urls.screening")),
     path("county/", include("web.urls.county")),
     path("verify/<str:token>/", verify.verify, name="verify"),
+    path("sw.js", offline.service_worker, name="service-worker"),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
     path("", home.home, name="home"),

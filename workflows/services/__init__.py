@@ -10,7 +10,7 @@ register import, admin actions and commands — runs through `change.change`, wh
 4. schedules the stage's documents, which render after commit.
 
 One module per family of writes: `registration`, `transitions`, `actions` (audited actions
-and the ACTIONS table), `records`; `change` is the core, `inputs` parses what callers send.
+and the ACTIONS table), `records`, `leads` and `sweeps` (排查, SPEC §13); `change` is the core, `inputs` parses what callers send.
 Reads (which actions a user may take, event names) are in workflows.selectors.
 """
 
@@ -28,8 +28,28 @@ from workflows.services.actions import (
 )
 from workflows.services.change import Imported, next_number, snapshot
 from workflows.services.inputs import decimal_or_none, not_future
+from workflows.services.leads import (
+    lead_mark_overdue,
+    lead_photo_add,
+    lead_report,
+    lead_transition,
+)
+from workflows.services.mediators import mediator_register, mediator_update, training_add
 from workflows.services.records import judicial_confirmation_add, record_add
 from workflows.services.registration import PARTY_FIELDS, DuplicateRegistration, case_register
+from workflows.services.reviews import (
+    review_answer,
+    review_issue_notices,
+    review_open,
+    review_score,
+)
+from workflows.services.subsidies import (
+    claim_draft,
+    claim_set_shares,
+    claim_transition,
+    tariff_set,
+)
+from workflows.services.sweeps import sweep_open, sweep_remind, sweep_report
 from workflows.services.transitions import case_transition
 
 __all__ = [
@@ -46,12 +66,30 @@ __all__ = [
     "case_report_risk",
     "case_supervise",
     "case_transition",
+    "claim_draft",
+    "claim_set_shares",
+    "claim_transition",
     "decimal_or_none",
     "judicial_confirmation_add",
+    "lead_mark_overdue",
+    "lead_photo_add",
+    "lead_report",
+    "lead_transition",
+    "mediator_register",
+    "mediator_update",
     "next_number",
     "not_future",
     "party_add",
     "party_correct",
     "record_add",
+    "review_answer",
+    "review_issue_notices",
+    "review_open",
+    "review_score",
     "snapshot",
+    "tariff_set",
+    "sweep_open",
+    "sweep_remind",
+    "sweep_report",
+    "training_add",
 ]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from demo import seed as demo
+from demo.screening import seed_screening
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
             raise SystemExit(2)
         counts = demo.seed_reference()
         added = demo.seed_cases(cases, seed) if cases else 0
+        seed_screening()  # 排查 (SPEC §13): demo leads and a running sweep, once
         self.stdout.write(
             f"seed_demo: {counts['users']} users, {counts['regions']} regions, {added} cases added"
         )
