@@ -33,7 +33,14 @@ from cases.choices import (
     Status,
     ethnicity_name,
 )
-from cases.models import DisputeType, MediationSession, Organization, Region, display_name
+from cases.models import (
+    DisputeType,
+    InvestigationRecord,
+    MediationSession,
+    Organization,
+    Region,
+    display_name,
+)
 from cases.validators import validate_phone
 from core import images
 from core.errors import InvalidInput
@@ -451,6 +458,9 @@ class AgreementForm(CaseActionForm):
         help_text=_("可拍下各方签名盖章后的纸质协议，随卷归档。"),
     )
 
+    # How agreements are usually performed, offered as chips (a tap fills the field in).
+    chips = {"performance_method": ("one", ["当场履行", "自行履行", "分期履行", "银行转账"])}
+
     def clean_terms(self):
         terms = clean_terms(self.cleaned_data["terms"])  # a typed "一、" or "1." is dropped
         if not terms:
@@ -512,6 +522,17 @@ class ReportRiskForm(CaseActionForm):
     reason = forms.CharField(label=_("说明"), required=False)
 
 
+def _last_place(model, case, moment: str) -> str | None:
+    """The place of the case's latest current record of `model` (the next one is often there)."""
+    return (
+        model.objects.filter(case=case, superseded_by=None)
+        .exclude(place="")
+        .order_by(f"-{moment}", "-pk")
+        .values_list("place", flat=True)
+        .first()
+    )
+
+
 class _RecordForm(CaseActionForm):
     """Records are model forms over the record's own fields; the service does full_clean.
     The time it happened starts at now and may not be later (the service refuses it too)."""
@@ -560,6 +581,9 @@ class InvestigationForm(_RecordForm):
         super().__init__(*args, **kwargs)
         if self.user is not None:
             self.fields["recorder"].initial = display_name(self.user)
+        last = _last_place(InvestigationRecord, self.case, "conducted_at")
+        if last:  # a second investigation is usually where the first was
+            self.fields["place"].initial = last
 
 
 class SessionForm(_RecordForm):
@@ -580,14 +604,10 @@ class SessionForm(_RecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        last = (
-            MediationSession.objects.filter(case=self.case, superseded_by=None)
-            .exclude(place="")
-            .order_by("-held_at", "-pk")
-            .values_list("place", flat=True)
-            .first()
+        last = _last_place(MediationSession, self.case, "held_at") or _last_place(
+            InvestigationRecord, self.case, "conducted_at"
         )
-        if last:  # the place of the case's last session
+        if last:  # where the case's last session was held, else where it was investigated
             self.fields["place"].initial = last
 
 

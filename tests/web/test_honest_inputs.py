@@ -252,7 +252,8 @@ def test_record_times_start_at_now_and_the_recorder_is_the_user(as_user, registe
 def test_the_session_place_is_the_last_place_used(as_user, register, walk, mediator):
     case = walk(register(), "mediation")
     url = reverse("cases:act", args=[case.pk, "session_add"])
-    assert not as_user(mediator).get(url).context["form"]["place"].value()
+    # no session yet: where the case was investigated (tests/factories.py walk_to: 村委会)
+    assert as_user(mediator).get(url).context["form"]["place"].value() == "村委会"
     for when, place in ((2, "村委会调解室"), (1, "镇司法所")):
         services.record_add(
             case,
@@ -284,3 +285,12 @@ def test_record_forms_offer_the_cases_people_as_chips(as_user, register, walk, m
     party = case.parties.first().name
     assert f'data-chip-for="id_interviewee" data-chip-mode="one" data-value="{party}"' in html
     assert 'data-chip-for="id_content"' not in html  # only the people fields
+
+
+def test_the_agreement_offers_the_usual_ways_of_performing_it(as_user, register, walk, mediator):
+    case = walk(register(), "session_held")
+    html = as_user(mediator).get(reverse("cases:act", args=[case.pk, "record_agreement"]))
+    html = html.content.decode()
+    assert (
+        'data-chip-for="id_performance_method" data-chip-mode="one" data-value="当场履行"' in html
+    )
