@@ -34,6 +34,7 @@ from county.models import (
 )
 from registers.claims import claim_xlsx
 from registers.mediators import import_mediators, template_xlsx
+from web.forms import Form
 from web.views.cases import _apply_domain_error as apply_domain_error
 from web.views.registers import UploadForm
 from workflows import services
@@ -45,7 +46,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 # --- the register -------------------------------------------------------------------------
-class MediatorForm(forms.Form):
+class MediatorForm(Form):
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=[("", "—"), *choices.Gender.choices],
                                required=False)  # fmt: skip
@@ -75,7 +76,7 @@ class MediatorForm(forms.Form):
         self.fields["phone"].widget.attrs["inputmode"] = "tel"
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(Form):
     held_on = forms.DateField(label="培训日期", widget=DATE)
     topic = forms.CharField(label="培训内容", max_length=200)
     hours = forms.DecimalField(label="学时", min_value=0.5, max_value=1000, decimal_places=1)
@@ -218,7 +219,7 @@ def mediator_template(request):
 
 
 # --- claims -------------------------------------------------------------------------------
-class DraftForm(forms.Form):
+class DraftForm(Form):
     organization = forms.ModelChoiceField(label="调委会", queryset=Organization.objects.none())
     period = forms.RegexField(label="季度", regex=subsidy.PERIOD, help_text="如 2026-Q4",
                               error_messages={"invalid": "季度格式为 2026-Q4"})  # fmt: skip
@@ -232,7 +233,7 @@ class DraftForm(forms.Form):
         self.fields["period"].initial = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-class StepForm(forms.Form):
+class StepForm(Form):
     reason = forms.CharField(label="说明（可不填）", max_length=500, required=False)
 
 
@@ -366,7 +367,7 @@ def claim_export(request, pk: int):
 
 
 # --- file review rounds (卷宗评查) ------------------------------------------------------------
-class RoundForm(forms.Form):
+class RoundForm(Form):
     region = forms.ModelChoiceField(label="评查区域", queryset=Region.objects.none())
     period_from = forms.DateField(label="归档自", widget=DATE)
     period_to = forms.DateField(label="归档至", widget=DATE)
@@ -503,7 +504,7 @@ def review_item(request, pk: int, item: int):
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     answer = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 5}),
                              max_length=2000)  # fmt: skip
 

@@ -33,6 +33,7 @@ from screening.scope import (
     report_regions_q,
     sees_lead_personal_data,
 )
+from web.forms import Form
 from workflows import deadlines, lead_selectors, services
 from workflows.lead_transitions import LEAD_SPECS, REPORT_ROLES
 from workflows.services.leads import case_parties, case_summary
@@ -87,7 +88,7 @@ class PhotosField(forms.FileField):
         return [super(PhotosField, self).clean(f, initial) for f in files]
 
 
-class LeadForm(forms.Form):
+class LeadForm(Form):
     """The fewest fields that make a lead useful (SPEC §13): where, what, how many, risk signs,
     photos; a committee member also gives the channel and the sender of a referral."""
 
@@ -141,46 +142,32 @@ class LeadForm(forms.Form):
         self.fields["people_involved"].widget.attrs.update({"inputmode": "numeric"})
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-class ResolveForm(forms.Form):
-    note = forms.CharField(
-        label="化解情况（做了什么）", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+class ResolveForm(Form):
+    note = forms.CharField(label="化解情况（做了什么）", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CloseForm(forms.Form):
-    note = forms.CharField(
-        label="核实情况（核实无纠纷）", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+class CloseForm(Form):
+    note = forms.CharField(label="核实情况（核实无纠纷）", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReferForm(forms.Form):
-    receiver = forms.ChoiceField(
-        label="接收单位", choices=[("", "请选择"), *Receiver.choices], required=False
-    )
-    reason = forms.CharField(
-        label="移交理由", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    feedback_due = forms.DateField(
-        label="反馈期限", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+class ReferForm(Form):
+    receiver = forms.ChoiceField(label="接收单位", choices=[("", "请选择"), *Receiver.choices])
+    reason = forms.CharField(label="移交理由", widget=forms.Textarea(attrs={"rows": 3}))
+    feedback_due = forms.DateField(label="反馈期限", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class WatchForm(forms.Form):
-    note = forms.CharField(
-        label="关注说明", widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+class WatchForm(Form):
+    note = forms.CharField(label="关注说明", widget=forms.Textarea(attrs={"rows": 3}))
     next_check_on = forms.DateField(
-        label="下次核查日期（30天内）",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label="下次核查日期（30天内）", widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
-class ToCaseForm(forms.Form):
+class ToCaseForm(Form):
     """Nothing retyped: the case takes the lead's data; only what the lead lacks is asked."""
 
     dispute_type = forms.ModelChoiceField(
@@ -204,7 +191,7 @@ TRANSITION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class LeadFilterForm(forms.Form):
+class LeadFilterForm(Form):
     status = forms.ChoiceField(
         label="状态", choices=[("", "全部"), *LeadStatus.choices], required=False
     )
@@ -230,7 +217,7 @@ class LeadFilterForm(forms.Form):
         }
 
 
-class SweepForm(forms.Form):
+class SweepForm(Form):
     region = forms.ModelChoiceField(queryset=Region.objects.none(), label="排查区域")
     name = forms.CharField(label="活动名称", max_length=100, required=False)
     starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
@@ -248,7 +235,7 @@ class SweepForm(forms.Form):
         self.fields["region"].queryset = regions.order_by("path")
 
 
-class ZeroReportForm(forms.Form):
+class ZeroReportForm(Form):
     region = forms.ModelChoiceField(queryset=Region.objects.all(), widget=forms.HiddenInput)
     zero = forms.BooleanField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(label="说明", required=False, max_length=500)
