@@ -226,9 +226,13 @@ class DraftForm(Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(
+        mine = Organization.objects.filter(
             pk__in=[m.organization_id for m in scope.memberships(user) if m.role == "director"]
         )
+        self.fields["organization"].queryset = mine
+        if len(mine) == 1:  # a director of one committee: nothing to choose
+            self.fields["organization"].initial = mine[0].pk
+            self.fields["organization"].empty_label = None
         today = timezone.localdate()
         self.fields["period"].initial = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
