@@ -153,7 +153,10 @@ def test_home_cards_and_nav(report, grid, clerk):
     home = client_for(grid).get("/").content.decode()
     assert 'data-card="my_leads"' in home and 'data-card="tasks"' not in home
     assert "我的线索" in home and 'href="/cases/"' not in home
+    # 上报 is the grid worker's first button; the clerk has it too, less loud
+    assert 'class="tj-btn tj-btn--primary" href="/screening/new/" data-report-lead' in home
     home = client_for(clerk).get("/").content.decode()
+    assert 'class="tj-btn" href="/screening/new/" data-report-lead' in home
     assert 'data-card="leads_overdue"' in home and 'href="/screening/"' in home
 
 

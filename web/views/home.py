@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from cases import scope
 from cases.choices import Role
 from workflows import flows, lead_selectors, selectors
+from workflows.lead_transitions import REPORT_ROLES
 from workflows.notify import unread_count
 
 
@@ -108,6 +109,8 @@ def home(request):
             "sections": {c["key"]: c["n"] for c in found},
             "unread": unread_count(user),
             "is_supervisor": "supervisor" in roles,
+            # 上报线索 first on a grid worker's phone: it is what they open the site for
+            "may_report": bool(roles & REPORT_ROLES),
             "is_admin": Role.ADMIN in roles,
         },
     )
