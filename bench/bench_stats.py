@@ -29,7 +29,16 @@ Prints `name: value` lines:
                                     default period)
   stats.dashboard_page_s            the whole dashboard page (view, template) for the county
   stats.city_cases, stats.dashboard_city_s
-                                    the city supervisor's dashboard: every case, whole period
+                                    the city supervisor's dashboard: every case, whole period,
+                                    computed live from the cases
+  stats.rollup_rebuild_s            `stats_rebuild` over the data set (the generator writes no
+                                    roll-up; run when the roll-up does not match)
+  stats.dashboard_city_1m_s         the same city dashboard from the roll-up (rollups/, SPEC §16)
+  stats.rollup_matches_live         1 if every figure of the city and county summaries is the same
+                                    from the roll-up as live
+  stats.rollup_write_overhead_ratio the transition service's time with the roll-up kept over its
+                                    time without (registration + accept + agreement path on
+                                    --write-cases cases each way, in this run, rolled back)
 """
 
 from __future__ import annotations
@@ -127,7 +136,7 @@ INSERT INTO cases_case (
     requests, amount_involved, occurred_on, application_kind, status, outcome, version, deadline,
     extended_days, risk_factors, risk_score, risk_level, risk_reasons, risk_reported_at,
     registered_at, accepted_at, outcome_at, closed_at, archived_at, closing_reason, withdrawn_by,
-    summary_of_work, created_by_id, updated_by_id, created_at, updated_at
+    summary_of_work, created_by_id, updated_by_id, created_at, updated_at, party_code
 )
 SELECT
     'BENCH-' || g, extract(year FROM reg AT TIME ZONE 'Asia/Shanghai')::int, g,
@@ -150,7 +159,7 @@ SELECT
     reg, acc, outc,
     CASE WHEN status IN ('follow_up', 'archived') THEN outc + interval '2 days' END,
     CASE WHEN status = 'archived' THEN outc + interval '20 days' END,
-    '', '', '', %(user)s, %(user)s, reg, reg
+    '', '', '', %(user)s, %(user)s, reg, reg, 'B' || lpad(g::text, 7, '0')
 FROM (
     SELECT g, o, r3, r4, reg, status, outcome, risk_score, risk_level, ext,
         CASE WHEN accepted THEN reg + r5 * interval '2 days' END AS acc,
@@ -387,6 +396,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--write-cases", type=int, default=30)
     args = parser.parse_args()
     _setup()
 
@@ -427,7 +437,7 @@ def main() -> None:
         get_user_model().objects.get(username="supervisor_city"),
         {"from": "2024-01-01", "to": today.isoformat()},
     )
-    city_s = _median(lambda: stats.dashboard(city), max(1, args.repeat // 2))
+    city_s = _median(lambda: stats.dashboard(city, source="live"), max(1, args.repeat // 2))
 
     print(f"stats.dashboard_1m_s: {dashboard_s:.3f}")
     print(f"stats.raw_sql_s: {raw_s:.3f}")
@@ -438,6 +448,133 @@ def main() -> None:
     print(f"stats.dashboard_page_s: {page_s:.3f}")
     print(f"stats.city_cases: {city.cases().count()}")
     print(f"stats.dashboard_city_s: {city_s:.3f}")
+    _rollup_lines(city, sel, args)
+
+
+def _rollup_lines(city, county, args) -> None:
+    from django.db import transaction
+
+    from rollups import rollup
+    from supervision import stats
+
+    with transaction.atomic():
+        stale = rollup.differences(rollup.computed(), rollup.stored(), limit=1)
+    if stale:
+        start = time.perf_counter()
+        with transaction.atomic():
+            rollup.rebuild()
+        print(f"stats.rollup_rebuild_s: {time.perf_counter() - start:.1f}")
+    stats.dashboard(city, source="rollup")  # warm
+    city_1m_s = _median(lambda: stats.dashboard(city, source="rollup"), args.repeat)
+    print(f"stats.dashboard_city_1m_s: {city_1m_s:.3f}")
+    same = all(
+        stats.summary(sel, source="rollup") == stats.summary(sel, source="live")
+        for sel in (city, county)
+    )
+    print(f"stats.rollup_matches_live: {int(same)}")
+    with_s, without_s = _write_times(args.write_cases)
+    print(f"stats.rollup_write_overhead_ratio: {with_s / without_s:.2f}")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _write_times(n: int) -> tuple[float, float]:
+    """The service path of `n` cases (register, accept, investigation, start mediation, session, agreement,
+    approve),
+    with and without the roll-up, alternating in rounds so both see the same machine; every
+    round is rolled back."""
+    from unittest import mock
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from cases.models import DisputeType, Organization
+    from rollups import rollup
+    from tests.factories import party
+    from workflows import services as s
+
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=["clerk", "director", "mediator"])
+    }
+    org = Organization.objects.get(short_code="东村调委")
+    dtype = DisputeType.objects.filter(taxonomy__is_current=True).order_by("pk").first()
+
+    def walk() -> None:
+        case = s.case_register(
+            actor=users["clerk"],
+            organization=org,
+            region=org.region,
+            dispute_type=dtype,
+            source="application",
+            summary="邻里因排水沟堵塞发生纠纷",
+            requests="恢复排水沟",
+            amount_involved="12000",
+            parties=[party("applicant", 1), party("respondent", 2)],
+        )
+        s.case_transition(case, "accept", actor=users["clerk"], mediators=[users["mediator"].pk])
+        s.record_add(
+            case,
+            "investigation",
+            actor=users["mediator"],
+            conducted_at=timezone.now(),
+            place="村委会",
+            interviewee="张三",
+            content="了解",
+        )
+        s.case_transition(case, "start_mediation", actor=users["mediator"])
+        s.record_add(
+            case,
+            "session",
+            actor=users["mediator"],
+            held_at=timezone.now(),
+            place="调解室",
+            attendees="双方",
+            content="陈述",
+        )
+        s.case_transition(
+            case,
+            "record_agreement",
+            actor=users["mediator"],
+            kind="written",
+            terms=["支付"],
+            performance_method="转账",
+            performance_deadline=timezone.localdate() + dt.timedelta(days=5),
+            signatures_complete=True,
+        )
+        s.case_transition(case, "approve_closure", actor=users["director"])
+
+    def timed(off: bool) -> float:
+        patches = (
+            [mock.patch.object(rollup, "apply"), mock.patch.object(rollup, "contribution_of")]
+            if off
+            else []
+        )
+        for p in patches:
+            p.start()
+        start = time.perf_counter()
+        try:
+            with transaction.atomic():
+                for _ in range(n):
+                    walk()
+                elapsed = time.perf_counter() - start
+                raise _Rollback
+        except _Rollback:
+            pass
+        finally:
+            for p in patches:
+                p.stop()
+        return elapsed
+
+    timed(False)  # warm
+    with_times, without_times = [], []
+    for _ in range(3):
+        with_times.append(timed(False))
+        without_times.append(timed(True))
+    return statistics.median(with_times), statistics.median(without_times)
 
 
 def _page(user, sel) -> None:

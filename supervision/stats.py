@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -66,6 +67,7 @@ from cases.choices import (
     OPEN_STATUSES,
     Outcome,
     RiskLevel,
+    Role,
     Satisfaction,
     Source,
 )
@@ -77,7 +79,9 @@ from cases.models import (
     JudicialConfirmation,
     Region,
 )
-from cases.scope import Viewer, case_scope_q
+from cases.scope import Viewer, case_scope_q, is_admin, memberships
+from rollups import rollup
+from rollups.models import CaseRollup, DayHistogram
 from workflows import deadlines
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -155,28 +159,6 @@ class LocalDay(Func):
         return f"CAST(julianday({sql}) - 2451544.5 AS INTEGER)", params
 
 
-class DaysBetween(Func):
-    """(end - start) in days, fractional."""
-
-    output_field = FloatField()
-
-    def __init__(self, end: str, start: str):
-        super().__init__(F(end), F(start))
-
-    def _sides(self, compiler):
-        end, p1 = compiler.compile(self.source_expressions[0])
-        start, p2 = compiler.compile(self.source_expressions[1])
-        return end, start, (*p1, *p2)
-
-    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
-        end, start, params = self._sides(compiler)
-        return f"(date_part('epoch', {end} - {start}) / 86400.0)", params
-
-    def as_sqlite(self, compiler, connection, **extra):
-        end, start, params = self._sides(compiler)
-        return f"(julianday({end}) - julianday({start}))", params
-
-
 class Percentile(Aggregate):
     """PostgreSQL's ordered-set aggregate percentile_cont (continuous, as spreadsheets do)."""
 
@@ -188,7 +170,54 @@ class Percentile(Aggregate):
         super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
-DAYS_TO_CLOSE = DaysBetween("outcome_at", "registered_at")
+class SecondsToClose(Func):
+    """Whole seconds from registration to outcome (each timestamp rounded down to the second):
+    an integer, so sums are exact and the roll-up (rollups.rollup.whole_seconds) agrees."""
+
+    output_field = IntegerField()
+
+    def __init__(self) -> None:
+        super().__init__(F("outcome_at"), F("registered_at"))
+
+    def _sides(self, compiler):
+        end, p1 = compiler.compile(self.source_expressions[0])
+        start, p2 = compiler.compile(self.source_expressions[1])
+        return end, start, (*p1, *p2)
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
+        end, start, params = self._sides(compiler)
+        return (
+            f"(floor(extract(epoch from {end}))::bigint"
+            f" - floor(extract(epoch from {start}))::bigint)"
+        ), params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        end, start, params = self._sides(compiler)
+        return (
+            f"(CAST(strftime('%%s', {end}) AS INTEGER) - CAST(strftime('%%s', {start}) AS INTEGER))"
+        ), params
+
+
+class TenthsToClose(Func):
+    """Days to close in tenths of a day, rounded half up, as days (45.2): the values the 90th
+    percentile is taken over — the precision it is shown in, and the roll-up's histogram unit
+    (rollups.rollup.tenths_to_close)."""
+
+    output_field = FloatField()
+
+    def __init__(self) -> None:
+        super().__init__(SecondsToClose())
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(floor(({sql} + 4320) / 8640.0) / 10.0)::double precision", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((({sql} + 4320) / 8640) / 10.0)", params
+
+
+DAYS_TO_CLOSE = TenthsToClose()
 
 
 class _Key(Func):
@@ -287,7 +316,7 @@ def case_aggregates(today: dt.date, conf: DeadlineSettings) -> dict:
         "high_risk_open": Count("pk", filter=Q(status__in=OPEN, risk_level__in=HIGH_RISK)),
         "escalations_prevented": Count("pk", filter=AGREED & Q(risk_level__in=HIGH_RISK)),
         "amount_involved": Sum("amount_involved"),
-        "days_to_close": Sum(DAYS_TO_CLOSE, filter=CLOSED),
+        "seconds_to_close": Sum(SecondsToClose(), filter=CLOSED),
     }
     aggs |= {f"status:{s}": Count("pk", filter=Q(status=s)) for s in OPEN}
     aggs |= {f"outcome:{o}": Count("pk", filter=Q(outcome=o)) for o in OUTCOMES}
@@ -319,7 +348,7 @@ CASE_KEYS = (
     "overdue_open",
     "high_risk_open",
     "escalations_prevented",
-    "days_to_close",
+    "seconds_to_close",
     *(f"status:{s}" for s in OPEN),
     *(f"outcome:{o}" for o in OUTCOMES),
 )
@@ -362,8 +391,8 @@ def derive(counts: dict) -> dict:
         "open": sum(c[f"status:{s}"] for s in OPEN),
         "agreements": agreements,
         "failed": failed,
-        "avg_days_to_close": round(c["days_to_close"] / c["closed"], 1)
-        if c["closed"] and c["days_to_close"] is not None
+        "avg_days_to_close": round(c["seconds_to_close"] / 86400 / c["closed"], 1)
+        if c["closed"] and c["seconds_to_close"] is not None
         else None,
         "overdue_open": c["overdue_open"],
         "high_risk_open": c["high_risk_open"],
@@ -404,17 +433,171 @@ def counts(sel: Selection, dimensions=(), *, full: bool = False, today: dt.date 
     return totals, groups
 
 
-def summary(sel: Selection, *, today: dt.date | None = None) -> dict:
+def summary(sel: Selection, *, today: dt.date | None = None, source: str = "auto") -> dict:
     """Every figure of SPEC §7 for the selection (the SPEC §9 summary), the breakdowns and the
-    monthly trend."""
-    totals, groups = counts(sel, tuple(DIMENSIONS), today=today)
-    figures = derive(totals)
-    figures["p90_days_to_close"] = p90_days_to_close(sel, figures["closed"])
+    monthly trend. `source`: "live" (from the cases), "rollup" (from the roll-up; the selection
+    must allow it, `rollup_allowed`) or "auto" — the roll-up for a city or a wider region when
+    it is allowed, live otherwise. Both give the same answer (tests/supervision/test_rollup.py)."""
+    if use_rollup(sel, source):
+        totals, groups = rollup_counts(sel, tuple(DIMENSIONS), today=today)
+        figures = derive(totals)
+        figures["p90_days_to_close"] = rollup_p90(sel)
+    else:
+        totals, groups = counts(sel, tuple(DIMENSIONS), today=today)
+        figures = derive(totals)
+        figures["p90_days_to_close"] = p90_days_to_close(sel, figures["closed"])
     figures["by_dispute_type"] = _by_dispute_type(groups["dispute_type"])
     figures["by_source"] = _by_source(groups["source"])
     figures["by_child_region"] = _by_child_region(sel, groups["region"])
     figures["monthly"] = _monthly(sel, groups["month"])
     return figures
+
+
+# --- the roll-up (SPEC §16) ------------------------------------------------------------------
+ROLLUP_DIMENSIONS = {
+    "dispute_type": "dispute_type",
+    "source": "source",
+    "region": "region_path",
+    "month": "month",
+}
+ROLLUP_LEVELS = ("city", "province")  # "auto" reads the roll-up for these (and the root)
+
+
+def rollup_allowed(sel: Selection) -> bool:
+    """The roll-up answers for whole months of registration over a region subtree the user sees
+    entirely: the period starts on a month's first day and ends on its last (or today or
+    later, as nothing is registered after today), and the user is an admin or supervises the
+    region or one above it."""
+    start, end = sel.date_from, sel.date_to
+    month_end = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    if start.day != 1 or (end != month_end and end < deadlines.today()):
+        return False
+    if is_admin(sel.user):
+        return True
+    if not isinstance(sel.user, User) or not sel.user.is_authenticated:
+        return False
+    return any(
+        m.role == Role.SUPERVISOR
+        and m.region is not None
+        and sel.region.path.startswith(m.region.path)
+        for m in memberships(sel.user)
+    )
+
+
+def use_rollup(sel: Selection, source: str) -> bool:
+    if source == "live":
+        return False
+    if source == "rollup":
+        if not rollup_allowed(sel):
+            raise ValueError("the roll-up does not answer for this selection")
+        return True
+    # "auto" reads the roll-up only where it is switched on (TIAOJIE_STATS_ROLLUP_READS): it is
+    # exact, but at this grain not yet faster than the live query (issue 18, bench_stats).
+    if not settings.TIAOJIE_STATS_ROLLUP_READS:
+        return False
+    return (sel.region.parent_id is None or sel.region.level in ROLLUP_LEVELS) and rollup_allowed(
+        sel
+    )
+
+
+def _rollup_filter(sel: Selection) -> Q:
+    return Q(
+        region_path__startswith=sel.region.path,
+        month__gte=sel.date_from.replace(day=1),
+        month__lte=sel.date_to.replace(day=1),
+    )
+
+
+def rollup_aggregates() -> dict:
+    aggs = {k: Sum(k) for k in ROLLUP_CASE_KEYS}
+    aggs |= {f"status:{s}": Sum(f"status_{s}") for s in OPEN}
+    aggs |= {f"outcome:{o}": Sum(f"outcome_{o}") for o in OUTCOMES}
+    aggs["amount_involved"] = Sum("amount_involved")
+    return aggs
+
+
+ROLLUP_CASE_KEYS = (
+    "received",
+    "accepted",
+    "closed",
+    "agreements_closed",
+    "high_risk_open",
+    "escalations_prevented",
+    "seconds_to_close",
+)
+ROLLUP_EXTRA_KEYS = (*VISIT_KEYS, "judicial_confirmations")
+
+
+def day_aggregates(today: dt.date, conf: DeadlineSettings) -> dict:
+    in_time = Q(kind="intake", day__lte=conf.intake_days) | Q(
+        kind="mediation", day__lte=conf.mediation_days
+    )
+    return {
+        "closed_in_time": Sum("n", filter=in_time),
+        "overdue_open": Sum("n", filter=Q(kind="deadline", day__lt=(today - rollup.DAY0).days)),
+    }
+
+
+def _zeroed(row: dict, full: bool) -> dict:
+    row = {k: (v if v is not None or k == "amount_involved" else 0) for k, v in row.items()}
+    if not full:
+        for key in ROLLUP_EXTRA_KEYS:
+            row.pop(key, None)
+    return row
+
+
+def rollup_counts(
+    sel: Selection, dimensions=(), *, full: bool = False, today: dt.date | None = None
+):
+    """`counts` read from the roll-up: the same (totals, groups)."""
+    today = today or deadlines.today()
+    where = _rollup_filter(sel)
+    rows = CaseRollup.objects.filter(where).order_by()
+    days = DayHistogram.objects.filter(where, kind__in=["intake", "mediation", "deadline"])
+    days = days.order_by()
+    aggs = rollup_aggregates() | {k: Sum(k) for k in ROLLUP_EXTRA_KEYS}
+    day_aggs = day_aggregates(today, DeadlineSettings.current())
+    totals = _zeroed(rows.aggregate(**aggs) | days.aggregate(**day_aggs), True)
+    groups: dict[str, dict] = {}
+    for name in dimensions:
+        column = ROLLUP_DIMENSIONS[name]
+        found = {r.pop("_key"): r for r in rows.values(_key=F(column)).annotate(**aggs)}
+        for r in days.values(_key=F(column)).annotate(**day_aggs):
+            found.setdefault(r.pop("_key"), {}).update(r)
+        groups[name] = {
+            key: _zeroed(r, full) for key, r in found.items() if (r.get("received") or 0) > 0
+        }
+    return totals, groups
+
+
+def rollup_p90(sel: Selection) -> float | None:
+    """percentile_cont(0.9) over the histogram of tenths of a day to close."""
+    hist = list(
+        DayHistogram.objects.filter(_rollup_filter(sel), kind="close")
+        .order_by()
+        .values("day")
+        .annotate(count=Sum("n"))
+        .filter(count__gt=0)
+        .order_by("day")
+        .values_list("day", "count")
+    )
+    n = sum(count for _day, count in hist)
+    if not n:
+        return None
+    position = 0.9 * (n - 1)
+    low = math.floor(position)
+    values: list[float] = []
+    seen = 0
+    for day, count in hist:
+        while len(values) < 2 and seen + count > low + len(values):
+            values.append(day / 10.0)
+        seen += count
+        if len(values) == 2:
+            break
+    value = (
+        values[0] if len(values) == 1 else values[0] + (values[1] - values[0]) * (position - low)
+    )
+    return round(value, 1)
 
 
 def p90_days_to_close(sel: Selection, closed: int) -> float | None:
@@ -554,10 +737,12 @@ def high_risk_cases(sel: Selection, *, limit: int = 20):
     )
 
 
-def dashboard(sel: Selection, *, today: dt.date | None = None, list_size: int = 20) -> dict:
+def dashboard(
+    sel: Selection, *, today: dt.date | None = None, list_size: int = 20, source: str = "auto"
+) -> dict:
     """Everything the dashboard page shows."""
     today = today or deadlines.today()
-    figures = summary(sel, today=today)
+    figures = summary(sel, today=today, source=source)
     return {
         "summary": figures,
         "monthly": figures["monthly"],

@@ -36,6 +36,7 @@ from django.test import override_settings
 
 from cases.models import Case, DisputeType, Organization, Region
 from demo import seed as demo
+from rollups import rollup
 from tests.factories import party
 from workflows import services as s
 
@@ -156,8 +157,10 @@ def build_cohort() -> dict:
         # refuses registering it there, so it is registered in 东村 and then placed where the
         # figures below count it.
         case = register_new()
+        before = rollup.contribution_of(case)
         Case.objects.filter(pk=case.pk).update(region=region, region_path=region.path)
         case.region, case.region_path = region, region.path
+        rollup.apply(before, rollup.contribution_of(case))  # the roll-up follows the move
         return case
 
     c = {}

@@ -19,6 +19,7 @@ from cases.choices import RiskFactor, RiskLevel
 from cases.models import Case, CaseCounter, Organization
 from core.errors import Conflict, InvalidInput, NotFound
 from documents.services import documents_schedule
+from rollups import rollup
 from workflows import deadlines, flows, notify, risk
 from workflows.models import CaseEvent
 
@@ -121,6 +122,8 @@ class Change:
     imported: Imported | None = None
     ip: str | None = None
     at: dt.datetime | None = None  # the event's time; now unless the change fixed it
+    # the case's roll-up contribution before the change (None: a new case)
+    rollup_before: rollup.Contribution | None = None
 
 
 def finish(change: Change, *, before: dict[str, Any], old_level: str | None) -> CaseEvent:
@@ -128,6 +131,7 @@ def finish(change: Change, *, before: dict[str, Any], old_level: str | None) -> 
     event, the flow brought in step, the high-risk notice, the stage's documents scheduled
     (nothing sent or issued for an imported past case)."""
     case, imported = change.case, change.imported
+    rollup.apply(change.rollup_before, rollup.contribution_of(case))  # SPEC §16, same transaction
     event = CaseEvent.objects.create(
         case=case,
         actor=change.actor,
@@ -183,6 +187,7 @@ def change(
             from_status=locked.status,
             imported=imported,
             ip=ip,
+            rollup_before=rollup.contribution_of(locked),
         )
         yield ch
         refresh_risk(locked)

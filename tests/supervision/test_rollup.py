@@ -1,0 +1,329 @@
+"""The roll-up (rollups/, SPEC §16) stays equal to the live computation: random sequences of
+changes through the services — registration, every transition, records, visits, judicial
+confirmations, risk reassessment, time passing — keep the stored roll-up equal to the one
+recomputed from the cases, and every §7 figure from the roll-up equal to the live figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from cases.models import DisputeType
+from core.errors import DomainError
+from rollups import rollup
+from rollups.models import CaseRollup
+from supervision import stats
+from workflows import deadlines
+from workflows import services as s
+
+TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2026, 1, 28, 9, 30, tzinfo=TZ)
+ACTORS = ["clerk", "director", "mediator"]
+TRANSITIONS = {
+    "accept": ("clerk", lambda users: {"mediators": [users["mediator"].pk]}),
+    "decline": ("clerk", lambda users: {"reason": "不属于受理范围"}),
+    "start_mediation": ("mediator", lambda users: {}),
+    "record_agreement": (
+        "mediator",
+        lambda users: {
+            "kind": "written",
+            "terms": ["支付"],
+            "performance_method": "转账",
+            "performance_deadline": timezone.localdate() + dt.timedelta(days=5),
+            "signatures_complete": True,
+        },
+    ),
+    "record_oral_agreement": ("mediator", None),
+    "record_failure": ("mediator", lambda users: {"reason": "分歧大"}),
+    "withdraw": ("clerk", lambda users: {"party": "申请人", "reason": "和解"}),
+    "extend_deadline": ("mediator", lambda users: {"days": 5, "consent": True}),
+    "approve_closure": ("director", lambda users: {}),
+    "reopen": ("director", lambda users: {"reason": "未履行"}),
+    "archive": ("clerk", lambda users: {}),
+}
+del TRANSITIONS["record_oral_agreement"]
+FACTORS = ["group_5", "group_10", "violence_threat"]
+
+
+def visit(performance: str, satisfaction: str) -> dict:
+    return {
+        "visited_at": timezone.now(),
+        "method": "phone",
+        "visitee": "张三",
+        "performance": performance,
+        "satisfaction": satisfaction,
+    }
+
+
+def both(user, region, date_from, date_to, today):
+    sel = stats.Selection(user, region, date_from, date_to)
+    live = stats.summary(sel, today=today, source="live")
+    rolled = stats.summary(sel, today=today, source="rollup")
+    return live, rolled
+
+
+@pytest.mark.django_db
+def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, supervisor_city):
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+    types = list(DisputeType.objects.filter(taxonomy__is_current=True).order_by("pk")[:3])
+    counts = {"changes": 0, "refused": 0, "checks": 0}
+    # one clock for all examples, only moving forward: the cases of earlier examples stay in the
+    # database, and nothing may be registered after "today"
+    clock = {"now": START}
+    done: set[str] = set()
+    refused: dict[str, str] = {}
+
+    class RollupMachine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.traveller = time_machine.travel(clock["now"], tick=False)
+            self.clock = self.traveller.start()
+            self.cases = []
+
+        def teardown(self):
+            clock["now"] = timezone.now()
+            self.traveller.stop()
+
+        def _do(self, fn, name):
+            try:
+                fn()
+                counts["changes"] += 1
+                done.add(name)
+            except DomainError as exc:
+                counts["refused"] += 1
+                refused[name] = f"{exc} {getattr(exc, 'missing', '')}"
+
+        @precondition(lambda self: len(self.cases) < 4)  # few cases, so walks get deep
+        @rule(
+            dtype=st.integers(0, 2),
+            source=st.sampled_from(["application", "police_referral", "court_referral"]),
+            amount=st.sampled_from(["", "0", "12000", "150000.50"]),
+        )
+        def register_case(self, dtype, source, amount):
+            case = register(
+                dispute_type=types[dtype % len(types)], source=source, amount_involved=amount
+            )
+            self.cases.append(case)
+            counts["changes"] += 1
+
+        @precondition(lambda self: self.cases)
+        @rule(
+            i=st.integers(0, 50),
+            name=st.sampled_from(sorted(TRANSITIONS)),
+            right=st.integers(0, 3),
+        )
+        def transition(self, i, name, right):
+            case = self.cases[i % len(self.cases)]
+            case.refresh_from_db()
+            who, data = TRANSITIONS[name]
+            actor = users[who if right else ACTORS[i % len(ACTORS)]]
+            self._do(lambda: s.case_transition(case, name, actor=actor, **data(users)), name)
+
+        @precondition(lambda self: self.cases)
+        @rule(i=st.integers(0, 50), variant=st.integers(0, 3))
+        def progress(self, i, variant):
+            """The next step of the usual path, so that walks reach closing and visits."""
+            case = self.cases[i % len(self.cases)]
+            case.refresh_from_db()
+            steps = {
+                "intake": ["accept", "accept", "accept", "decline"],
+                "investigation": [
+                    "investigation",
+                    "start_mediation",
+                    "start_mediation",
+                    "withdraw",
+                ],
+                "mediation": ["session", "record_agreement", "record_agreement", "record_failure"],
+                "closure": ["approve_closure"],
+                "follow_up": ["visit", "visit", "archive", "reopen"],
+            }.get(case.status)
+            if not steps:
+                return
+            name = steps[variant % len(steps)]
+            if case.risk_level == "critical" and not case.risk_reported_at:
+                name = "report_risk"
+            if name == "report_risk":
+                fn = lambda: s.case_report_risk(  # noqa: E731
+                    case, actor=users["mediator"], reported_to="派出所", reason="重大风险"
+                )
+            elif name == "session":
+                data = {"held_at": timezone.now(), "place": "调解室", "attendees": "双方"}
+                fn = lambda: s.record_add(  # noqa: E731
+                    case, "session", actor=users["mediator"], content="陈述", **data
+                )
+            elif name == "investigation":
+                data = {"conducted_at": timezone.now(), "place": "村委会", "interviewee": "张三"}
+                fn = lambda: s.record_add(  # noqa: E731
+                    case, "investigation", actor=users["mediator"], content="了解", **data
+                )
+            elif name == "visit":
+                perf = ["performed", "not_performed"][variant % 2]
+                fn = lambda: s.record_add(  # noqa: E731
+                    case, "follow_up", actor=users["mediator"], **visit(perf, "satisfied")
+                )
+                name = "follow_up"
+            else:
+                who, make = TRANSITIONS[name]
+                fn = lambda: s.case_transition(case, name, actor=users[who], **make(users))  # noqa: E731
+            self._do(fn, f"progress:{name}")
+
+        @precondition(lambda self: self.cases)
+        @rule(
+            i=st.integers(0, 50),
+            performance=st.sampled_from(["performed", "partially_performed", "not_performed"]),
+            satisfaction=st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]),
+        )
+        def follow_up(self, i, performance, satisfaction):
+            case = self.cases[i % len(self.cases)]
+            case.refresh_from_db()
+            self._do(
+                lambda: s.record_add(
+                    case,
+                    "follow_up",
+                    actor=users["mediator"],
+                    **visit(performance, satisfaction),
+                ),
+                "follow_up",
+            )
+
+        @precondition(lambda self: self.cases)
+        @rule(i=st.integers(0, 50))
+        def judicial_confirmation(self, i):
+            case = self.cases[i % len(self.cases)]
+            case.refresh_from_db()
+            self._do(
+                lambda: s.judicial_confirmation_add(
+                    case,
+                    actor=users["mediator"],
+                    applied_on=timezone.localdate(),
+                    court="青山县人民法院",
+                ),
+                "judicial_confirmation",
+            )
+
+        @precondition(lambda self: self.cases)
+        @rule(i=st.integers(0, 50), factors=st.sets(st.sampled_from(FACTORS)))
+        def reassess_risk(self, i, factors):
+            case = self.cases[i % len(self.cases)]
+            case.refresh_from_db()
+            self._do(
+                lambda: s.case_reassess_risk(
+                    case, actor=users["mediator"], factors=sorted(factors), reason="复评"
+                ),
+                "reassess_risk",
+            )
+
+        @rule(days=st.integers(0, 12), minutes=st.integers(0, 1439))
+        def time_passes(self, days, minutes):
+            self.clock.shift(dt.timedelta(days=days, minutes=minutes))
+
+        @invariant()
+        def stored_equals_recomputed(self):
+            assert rollup.differences(rollup.computed(), rollup.stored()) == []
+
+        @invariant()
+        def figures_equal(self):
+            today = deadlines.today()
+            year = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+            for user, region, period in (
+                (admin_user, world["city"], year),
+                (supervisor_city, world["qingshan"], year),
+                (admin_user, world["east_village"], (dt.date(2026, 2, 1), today)),
+            ):
+                live, rolled = both(user, region, *period, today)
+                assert rolled == live
+                counts["checks"] += 1
+
+    RollupMachine.TestCase.settings = settings(
+        max_examples=12,
+        stateful_step_count=30,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    RollupMachine.TestCase().runTest()
+    print(f"\nrollup: {counts} {sorted(done)} {refused}")
+    assert counts["changes"] > 40, counts
+    assert done & {"record_agreement", "progress:record_agreement"}, done
+    assert {"progress:accept", "progress:approve_closure", "reassess_risk"} <= done
+
+
+@pytest.mark.django_db
+def test_rollup_allowed_only_for_whole_months_and_full_scope(world, admin_user, supervisor):
+    today = deadlines.today()
+    city, county = world["city"], world["qingshan"]
+    assert stats.rollup_allowed(stats.Selection(admin_user, city, dt.date(2026, 1, 1), today))
+    assert not stats.rollup_allowed(
+        stats.Selection(admin_user, city, dt.date(2026, 1, 2), dt.date(2026, 1, 31))
+    )
+    assert not stats.rollup_allowed(
+        stats.Selection(admin_user, city, dt.date(2020, 1, 1), dt.date(2020, 1, 30))
+    )
+    assert stats.rollup_allowed(
+        stats.Selection(admin_user, city, dt.date(2020, 1, 1), dt.date(2020, 2, 29))
+    )
+    # the 青山县 supervisor sees all of 青山县 but not the city
+    assert stats.rollup_allowed(stats.Selection(supervisor, county, dt.date(2026, 1, 1), today))
+    assert not stats.rollup_allowed(stats.Selection(supervisor, city, dt.date(2026, 1, 1), today))
+    with pytest.raises(ValueError):
+        stats.summary(
+            stats.Selection(supervisor, city, dt.date(2026, 1, 1), today), source="rollup"
+        )
+
+
+@pytest.mark.django_db
+def test_auto_reads_the_rollup_only_where_switched_on(world, admin_user, settings):
+    sel = stats.Selection(admin_user, world["city"], dt.date(2026, 1, 1), deadlines.today())
+    settings.TIAOJIE_STATS_ROLLUP_READS = False
+    assert not stats.use_rollup(sel, "auto")
+    settings.TIAOJIE_STATS_ROLLUP_READS = True
+    assert stats.use_rollup(sel, "auto")
+    assert not stats.use_rollup(sel, "live")
+
+
+@pytest.mark.django_db
+def test_stats_rebuild_verify_names_the_difference(register, world):
+    register()
+    out = io.StringIO()
+    call_command("stats_rebuild", "--verify", stdout=out)
+    assert "matches" in out.getvalue()
+    CaseRollup.objects.update(received=7)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("stats_rebuild", "--verify", stderr=err)
+    assert "received" in err.getvalue() and "expected" in err.getvalue()
+    out = io.StringIO()
+    call_command("stats_rebuild", stdout=out)
+    assert "rebuilt: 1 rows" in out.getvalue()
+    call_command("stats_rebuild", "--verify", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_hand_counted_cohort_same_from_rollup(cohort, today, admin_user, supervisor, world):
+    """The hand-counted cohort of conftest.py (agreements, visits performed and not, a judicial
+    confirmation, late and overdue cases, two counties) gives the same figures both ways."""
+    rollup_rows = rollup.stored()
+    assert rollup.differences(rollup.computed(), rollup_rows) == []
+    period = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    for user, region in (
+        (admin_user, world["city"]),
+        (admin_user, world["qingshan"]),
+        (supervisor, world["qingshan"]),
+        (admin_user, world["baishui"]),
+    ):
+        live, rolled = both(user, region, *period, deadlines.today())
+        assert rolled == live
+        assert live["received"] and live["visits"] is not None
+    city, _ = both(admin_user, world["city"], *period, deadlines.today())
+    assert city["judicial_confirmations"] == 1 and city["performance_rate"] is not None

@@ -1,0 +1,25 @@
+"""The roll-up tests on PostgreSQL (`-m services`, DATABASE_URL=postgres://…): there the live
+figures take the GROUPING SETS query and percentile_cont, so this is the other half of
+"roll-up == live"."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests.supervision import test_rollup as base
+
+pytestmark = [pytest.mark.services]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.fail("the PostgreSQL roll-up tests need DATABASE_URL pointing at PostgreSQL")
+
+
+# collected here again, on PostgreSQL; the hand-counted cohort last: its module-wide cases are
+# registered in March, and the random walks' clock starts in January
+test_random_changes_keep_rollup_equal_to_live = base.test_random_changes_keep_rollup_equal_to_live
+test_stats_rebuild_verify_names_the_difference = base.test_stats_rebuild_verify_names_the_difference
+test_hand_counted_cohort_same_from_rollup = base.test_hand_counted_cohort_same_from_rollup
