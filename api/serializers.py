@@ -427,6 +427,7 @@ class AgreementSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseSummarySerializer):
+    party_code = serializers.SerializerMethodField()
     parties = serializers.SerializerMethodField()
     mediators = UserBriefSerializer(many=True)
     risk = serializers.SerializerMethodField()
@@ -450,6 +451,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
             "withdrawn_by",
             "summary_of_work",
             "version",
+            "party_code",
             "parties",
             "mediators",
             "risk",
@@ -460,6 +462,11 @@ class CaseDetailSerializer(CaseSummarySerializer):
 
     def _user(self):
         return self.context["request"].user
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_party_code(self, case):
+        # The party's key to the follow page (SPEC §14): the committee's staff only.
+        return case.party_code if scope.sees_personal_data(self._user(), case) else None
 
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, case):

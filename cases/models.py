@@ -6,6 +6,7 @@ only `workflows.services` calls them, after checking scope, role and guards.
 
 from __future__ import annotations
 
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -235,10 +236,27 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.filter(case_scope_q(user))
 
 
+# The party code's alphabet (查询码, SPEC §14): no 0/O/1/I, which a party reads wrongly off paper.
+PARTY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+PARTY_CODE_LENGTH = 8
+
+
+def new_party_code() -> str:
+    """A fresh party code: 40 random bits from `secrets`, not yet used by any case."""
+    while True:
+        code = "".join(secrets.choice(PARTY_CODE_ALPHABET) for _ in range(PARTY_CODE_LENGTH))
+        if not Case.objects.filter(party_code=code).exists():
+            return code
+
+
 class Case(ConcurrentTransitionMixin, models.Model):
     S = choices.Status
 
     number = models.CharField("案号", max_length=64, unique=True)
+    # What a party types (with the phone and an SMS code) to follow the case (SPEC §14).
+    party_code = models.CharField(
+        "查询码", max_length=PARTY_CODE_LENGTH, unique=True, default=new_party_code, editable=False
+    )
     year = models.PositiveSmallIntegerField("年度")
     seq = models.PositiveIntegerField("序号")
     organization = models.ForeignKey(

@@ -93,6 +93,7 @@ def _section(code: str, context: dict[str, Any], *, anchor: str) -> str:
         title=_title(code, context),
         law=labels,
         qr=_qr_data_uri(document.get("verify_url") or ""),
+        party_qr=_qr_data_uri(context.get("case", {}).get("follow_url") or ""),
         seal=_seal(_seal_name(code, context)),
         party_names="、".join(party["name"] for party in context.get("parties", [])),
         signers=_signers(context),

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cases import identity, scope
 from cases.choices import PartyKind, PartyRole, Role
-from cases.models import Case, DisputeType, Organization, Party, Region
+from cases.models import Case, DisputeType, Organization, Party, Region, new_party_code
 from core.errors import DomainError, InvalidInput, NotFound, PermissionDenied, PreconditionFailed
 from workflows import deadlines
 from workflows.models import CaseEvent
@@ -197,6 +197,7 @@ def case_register(
             year=year,
             seq=0,
             number="-",
+            party_code=new_party_code(),  # printed on NOT and APP (SPEC §14)
         )
         full_clean(case, exclude=["number", "seq", "year", "status"])
         built = [build_party(case, p) for p in parties]

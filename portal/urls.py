@@ -1,0 +1,13 @@
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("verify/", views.verify, name="verify"),
+    path("case/", views.case, name="case"),
+    path("documents/<int:pk>/", views.document, name="document"),
+    path("leave/", views.leave, name="leave"),
+]

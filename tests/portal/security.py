@@ -1,0 +1,61 @@
+"""The parties' side in docs/SECURITY.md's tables (tests/test_security_table.py): the party of
+the world's case in 调解 (a Django-session party session for /p/ and a party token for
+/api/v1/public/), and the recipes of the rows with parameters."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+
+PARTY_PHONE = "13700000006"  # the applicant of the world's 调解 case (register(3): party 6)
+
+
+def add_portal(w) -> None:
+    from documents.models import Document
+    from portal import services, views
+
+    store = SessionStore()
+    store[views.PARTY] = {"case": w.mediation.pk, "phone": PARTY_PHONE, "until": time.time() + 3600}
+    store.create()
+    w.party_session = store.session_key
+    # The token made the way `POST public/sessions/` makes one (its SMS code cannot be read
+    # back: only its digest is kept).
+    from django.utils import timezone
+
+    from portal.models import PartyToken
+
+    w.party_token = "security-table-party-token"
+    PartyToken.objects.create(
+        key_hash=services._digest(w.party_token),
+        case=w.mediation,
+        phone=PARTY_PHONE,
+        created_at=timezone.now(),
+        expires_at=timezone.now() + timezone.timedelta(hours=2),
+    )
+    w.party_document = Document.objects.get(case=w.mediation, code="NOT")
+    w.other_party_document = Document.objects.get(case=w.case, code="NOT")
+
+
+def party_client_setup(client, w) -> None:
+    client.cookies[settings.SESSION_COOKIE_NAME] = w.party_session
+    client.defaults["HTTP_AUTHORIZATION"] = f"Party {w.party_token}"
+
+
+def portal_recipes(Recipe) -> dict:
+    follow = {"phone": "13900000009", "purpose": "follow", "case_code": "AAAAAAAA"}
+    return {
+        "portal:document": lambda w: Recipe({"pk": w.party_document.pk}),
+        "portal:document [another case]": lambda w: Recipe({"pk": w.other_party_document.pk}),
+        "portal:leave": lambda w: Recipe(method="POST", data={}),
+        "api:public-sms-codes": lambda w: Recipe(method="POST", data=follow),
+        "api:public-sessions": lambda w: Recipe(
+            method="POST",
+            data={"case_code": w.mediation.party_code, "phone": PARTY_PHONE, "sms_code": "x"},
+        ),
+        "api:public-document-pdf": lambda w: Recipe({"pk": w.party_document.pk}),
+        "api:public-document-pdf [another case]": lambda w: Recipe(
+            {"pk": w.other_party_document.pk}
+        ),
+    }
