@@ -49,6 +49,7 @@ bench: bootstrap
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) bench/bench_pdf_render.py --repeat 10
 	$(PY) bench/bench_api.py
 	$(PY) bench/bench_stats.py
+	$(PY) bench/bench_screening.py
 
 messages: bootstrap
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv

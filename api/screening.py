@@ -148,7 +148,15 @@ class LeadSerializer(serializers.Serializer):
     case = serializers.IntegerField(allow_null=True, help_text="the case registered from it")
     receiver = serializers.CharField(help_text="referral: the receiving body, or empty")
     referral_reason = serializers.CharField()
-    feedback_due = serializers.DateField(allow_null=True)
+    feedback_due = serializers.DateField(
+        allow_null=True,
+        help_text="a referral in (court, police_110, petition, hotline_12345): when the sender "
+        "is owed the 反馈函 (a court's 诉前 referral: found_on + 30 days); a referral out: when "
+        "the receiving body is to report back",
+    )
+    feedback_sent_at = serializers.DateTimeField(
+        allow_null=True, help_text="when the 反馈函 (FBK) to the sender was issued"
+    )
     outcome_note = serializers.CharField()
     photos = PhotoSerializer(many=True)
     reported_by = UserBriefSerializer()
@@ -210,6 +218,9 @@ class LeadSerializer(serializers.Serializer):
             "receiver": lead.referral_receiver,
             "referral_reason": lead.referral_reason,
             "feedback_due": lead.feedback_due.isoformat() if lead.feedback_due else None,
+            "feedback_sent_at": serializers.DateTimeField().to_representation(lead.feedback_sent_at)
+            if lead.feedback_sent_at
+            else None,
             "outcome_note": lead.outcome_note,
             "photos": [{"id": p.pk, "size": p.size, "sha256": p.sha256} for p in lead.photos.all()],
             "reported_by": UserBriefSerializer(lead.reported_by).data,

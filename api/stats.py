@@ -129,4 +129,13 @@ class StatsSummary(APIView):
         return Response(SummarySerializer(data).data)
 
 
-urlpatterns = [path("summary/", StatsSummary.as_view(), name="stats-summary")]
+def _screening():  # imported late: api.screening_stats reads this module's serializers
+    from api.screening_stats import StatsScreening
+
+    return StatsScreening.as_view()
+
+
+urlpatterns = [
+    path("summary/", StatsSummary.as_view(), name="stats-summary"),
+    path("screening/", _screening(), name="stats-screening"),
+]

@@ -42,6 +42,7 @@ v1 = [
     path("access-log/", include("api.access_log")),
     path("", include("api.screening")),
     path("", include("api.county")),
+    path("public/", include("api.public")),
 ]
 
 urlpatterns = [

@@ -124,11 +124,13 @@ INSTALLED_APPS = [
     "county",
     "workflows",
     "documents",
+    "rollups",
     "supervision",
     "api",
     "registers",
     "demo",
     "ops",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +339,22 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tiaojie@localhost")
 
+# SMS to the parties (SPEC §14, portal/sms.py). `file` appends JSON lines to SMS_OUTBOX (the
+# embedded default: nothing leaves the machine); `console` logs them; `aliyun` and `tencent`
+# call the providers' HTTPS APIs with the key below. SMS_ENDPOINT overrides the provider's
+# endpoint (a regional one, or a test's fake server).
+SMS_BACKEND = env_choice("SMS_BACKEND", "file", {"file", "console", "aliyun", "tencent"})
+SMS_OUTBOX = Path(env_str("SMS_OUTBOX", str(VAR_DIR / "sms" / "outbox.jsonl")))
+SMS_ENDPOINT = env_str("SMS_ENDPOINT")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET")
+SMS_REGION = env_str("SMS_REGION")
+SMS_SDK_APP_ID = env_str("SMS_SDK_APP_ID")  # Tencent's SmsSdkAppId
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "人民调解")
+# Our message name → the provider's approved template (Aliyun's SMS_… code, Tencent's id).
+SMS_TEMPLATES = {"verification": env_str("SMS_TEMPLATE_VERIFICATION")}
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1)
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header is what makes an anonymous request a 401, not 403.
     # knox's hashed, expiring tokens (accounts/tokens.py); DRF's clear-text ones are gone.
@@ -357,6 +375,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": env_str("API_TOKEN_RATE", "10/minute"),
         "auth_token_user": env_str("API_TOKEN_USER_RATE", "20/hour"),
+        # The parties' endpoints, per client address (the per-phone SMS limits are portal's).
+        "public": env_str("API_PUBLIC_RATE", "30/minute"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -431,6 +451,9 @@ if TIAOJIE_FIELD_KEY.strip():
         raise ImproperlyConfigured(str(exc)) from None
 # SPEC §11: an export showing more cases' personal data than this notifies the supervisors.
 TIAOJIE_BULK_EXPORT_ALERT = env_int("TIAOJIE_BULK_EXPORT_ALERT", 200, minimum=0)
+# The §7 roll-up (rollups/) is kept exact in every change; whether the dashboards of a city or a
+# province read it ("auto") is this switch: off until its read path beats the live query.
+TIAOJIE_STATS_ROLLUP_READS = env_bool("TIAOJIE_STATS_ROLLUP_READS", False)
 # models.W047: nulls_distinct is enforced on PostgreSQL. axes.W006: SPEC §12 locks a username
 # from any address; locking an address would lock out a whole village office behind one NAT
 # (the token endpoint also has its per-address rate limit, api/throttling.py).

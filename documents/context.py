@@ -216,12 +216,50 @@ def document_header(doc: Document) -> dict[str, Any]:
     }
 
 
+# The documents handed to the parties at the start, which print the party code and the QR code
+# of the follow page (SPEC §14).
+PARTY_CODE_DOCUMENTS = ("NOT", "APP")
+
+
+def follow_url(case: Case) -> str:
+    """The follow page with the case's party code filled in (never the phone)."""
+    return f"{settings.SITE_URL}{reverse('portal:start')}?code={case.party_code}"
+
+
+def feedback_data(case: Case) -> dict[str, Any]:
+    """FBK (矛盾纠纷调处情况反馈函): the referral the case came from — the sender, their
+    reference, when it was found and the 30-day term of a court's 诉前 referral — and the
+    outcome, for the lead the case was registered from (screening.Lead.case)."""
+    from screening.models import Channel, Lead
+
+    lead = Lead.objects.filter(case=case).first()
+    if lead is None:
+        return {}
+    return {
+        "lead_number": lead.number,
+        "channel": lead.get_channel_display(),
+        "pre_litigation": lead.channel == Channel.COURT,
+        "sender": lead.sender or lead.get_channel_display(),
+        "sender_reference": lead.sender_reference,
+        "found_on": _d(lead.found_on),
+        "feedback_due": _d(lead.feedback_due) or "",
+        "outcome": case.get_outcome_display() if case.outcome else "",
+        "closing_reason": case.closing_reason,
+        "closed_on": _d(timezone.localdate()),
+    }
+
+
 def build_context(doc: Document, record: models.Model | None, actor: User | None) -> dict[str, Any]:
     case = doc.case
+    case_fields = case_data(case)
+    if doc.code in PARTY_CODE_DOCUMENTS:
+        case_fields.update(party_code=case.party_code, follow_url=follow_url(case))
     return {
         "document": document_header(doc),
         "organization": organization_data(case.organization),
-        "case": case_data(case),
+        "case": case_fields,
         "parties": parties_data(case),
-        "record": record_data(doc.code, case, record, actor),
+        "record": feedback_data(case)
+        if doc.code == "FBK"
+        else record_data(doc.code, case, record, actor),
     }

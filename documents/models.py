@@ -12,7 +12,22 @@ from core.storage import private_storage
 from documents.labels import TITLES
 
 # Dossier order (卷内目录): the order of the paper file.
-ORDER = ["APP", "REG", "NOT", "DEC", "INV", "EXT", "MED", "AGR", "ORA", "TRM", "CLS", "FUV", "SUP"]
+ORDER = [
+    "APP",
+    "REG",
+    "NOT",
+    "DEC",
+    "INV",
+    "EXT",
+    "MED",
+    "AGR",
+    "ORA",
+    "TRM",
+    "CLS",
+    "FUV",
+    "SUP",
+    "FBK",
+]
 
 
 def new_token() -> str:

@@ -35,6 +35,7 @@ WORDS = {
     "CLS": "结",
     "FUV": "访",
     "SUP": "督",
+    "FBK": "反馈",
     "DOS": "卷",
 }
 # Used when the case number does not follow the default format.
@@ -50,6 +51,7 @@ LABELS = {
     "CLS": "结案",
     "FUV": "回访",
     "SUP": "督办",
+    "FBK": "反馈",
     "DOS": "卷宗",
 }
 # Kinds a case may hold several of: numbered with their ordinal within the case.

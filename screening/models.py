@@ -144,6 +144,8 @@ class Lead(models.Model):
     )
     referral_reason = models.TextField("移交理由", blank=True)
     feedback_due = models.DateField("反馈期限", null=True, blank=True)
+    # The 反馈函 (FBK) to a referring sender (SENDER_CHANNELS): when it was issued.
+    feedback_sent_at = models.DateTimeField("反馈函发出时间", null=True, blank=True)
     outcome_note = models.TextField("处理情况", blank=True)
 
     reported_by = models.ForeignKey(
@@ -174,6 +176,10 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def expects_feedback(self) -> bool:
+        return self.channel in SENDER_CHANNELS
 
     @property
     def is_repeat(self) -> bool:

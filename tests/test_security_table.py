@@ -43,18 +43,19 @@ from django.utils import timezone
 
 from tests.county.security import county_recipes
 from tests.factories import walk_to
+from tests.portal.security import add_portal, party_client_setup, portal_recipes
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "SECURITY.md"
 
 # --- the doc's grammar --------------------------------------------------------------------
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-ANSWERS = ("200", "201", "204", "302", "login", "400", "401", "403", "404", "405", "—")
+ANSWERS = ("200", "201", "202", "204", "302", "login", "400", "401", "403", "404", "405", "—")
 CLAUSE = re.compile(
     r"^(?:(?P<method>" + "|".join(METHODS) + r")\s+)?"
     r"(?P<answer>" + "|".join(ANSWERS) + r")(?!\w)\s*(?P<note>.*)$"
 )
 SEPARATOR = " · "
-STATUS_IN_NOTE = re.compile(r"(?<!\w)(?:20[014]|302|40[01345])(?!\w)")
+STATUS_IN_NOTE = re.compile(r"(?<!\w)(?:20[0124]|302|40[01345])(?!\w)")
 NAME = re.compile(r"`([\w:.\-]+)`")
 VARIANT = re.compile(r"\[([^\]]+)\]")
 
@@ -195,6 +196,7 @@ ROLE_USERS: dict[str, str | None] = {
     "grid worker": "grid",
     "township": "supervisor_town",  # 东镇's supervisor (demo/county.py): 以案定补's 初审
     "outsider": "clerk_b",
+    "party": "party",  # not a user: the party session of tests/portal/security.py
 }
 
 
@@ -323,6 +325,7 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
 }
 # 调解员名册 and 以案定补 (SPEC §15): the world's register entry and claim (tests/county/security.py)
 RECIPES.update(county_recipes(Recipe))
+RECIPES.update(portal_recipes(Recipe))  # 当事人端 (tests/portal/security.py)
 # The supervision pages and the API's figures for a region above the user's own (青山县).
 for _name in (
     "supervision:dashboard",
@@ -333,6 +336,10 @@ for _name in (
     "supervision:audit",
     "supervision:audit-csv",
     "api:stats-summary",
+    "screening:stats",
+    "screening:stats-xlsx",
+    "screening:stats-pdf",
+    "api:stats-screening",
 ):
     RECIPES[f"{_name} [{QINGSHAN}]"] = lambda w: Recipe(query={"region": w.qingshan.pk})
 
@@ -454,6 +461,7 @@ def build_world() -> SimpleNamespace:
     from tests.county.security import add_county
 
     add_county(w)  # the register entry of 孙调解, a draft claim of 东村调委
+    add_portal(w)  # the party of the 调解 case: its session, its token, its case's NOT
     w.intake_task = flows.open_task(w.intake)
     w.case_task = flows.open_task(w.case)
     assert w.intake_task and w.case_task
@@ -505,6 +513,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                     client = Client()
                     client.force_login(w.users[username])
                     w.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            w.sessions["party"] = w.party_session
             yield w
         finally:
             transaction.set_rollback(True)
@@ -647,6 +656,8 @@ def test_cell(world, db, key, name, role, cell):
         if role not in world.sessions:
             pytest.fail(f"column {role!r}: make user {ROLE_USERS[role]!r} in build_world")
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    if role == "party":
+        party_client_setup(client, world)
     path, response = _request(client, world, key, name, cell.method)
     got = response.status_code
     where = f"{response.request['REQUEST_METHOD']} {path} as {role}"

@@ -217,6 +217,18 @@ RECORDS: dict[str, dict[str, Any]] = {
         "reply_by": "2026-11-25",
     },
 }
+RECORDS["FBK"] = {
+    "lead_number": "（2026）东村调委排字第0012号",
+    "channel": "法院委派（诉前）",
+    "pre_litigation": True,
+    "sender": "青山县人民法院",
+    "sender_reference": "（2026）鲁0281民诉前调1234号",
+    "found_on": "2026-11-01",
+    "feedback_due": "2026-12-01",
+    "outcome": "达成书面协议",
+    "closing_reason": "",
+    "closed_on": "2026-11-28",
+}
 RECORDS["ORA"] = {
     **RECORDS["AGR"],
     "number": "（2026）东村调委调协字第0004号",
@@ -239,6 +251,7 @@ DOCUMENT_NUMBERS = {
     "CLS": "（2026）东村调委结字第0007号",
     "FUV": "（2026）东村调委访字第0007-1号",
     "SUP": "（2026）东村调委督字第0007-1号",
+    "FBK": "（2026）东村调委反馈字第0007号",
     "DOS": "（2026）东村调委卷字第0007号",
 }
 
@@ -272,6 +285,7 @@ TITLES = {
     "CLS": "结案报告表",
     "FUV": "人民调解回访记录",
     "SUP": "督办通知书",
+    "FBK": "矛盾纠纷调处情况反馈函",
     "DOS": "人民调解卷宗",
 }
 

@@ -84,6 +84,20 @@ def _pages(case, archived, intake) -> dict[str, list[str]]:
             reverse("supervision:supervise", args=[case.pk]),
         ],
         "anon": [reverse("login"), reverse("verify", args=[doc.token])],
+        # 排查 and the county's work (issues 15 and 17)
+        "grid": [reverse("home"), reverse("screening:report"), reverse("screening:leads")],
+        "director": [
+            reverse("screening:leads"),
+            reverse("county:mediators"),
+            reverse("county:mediator-new"),
+            reverse("county:claims"),
+            reverse("county:reviews"),
+        ],
+        "supervisor_town": [
+            reverse("screening:sweeps"),
+            reverse("screening:stats"),
+            reverse("county:claims"),
+        ],
     }
 
 
@@ -98,7 +112,7 @@ def test_no_serious_or_critical_violation_on_any_page(
     assert {case.risk_level, intake.risk_level} == {"high", "critical"}
     pages = _pages(case, archived, intake)
     problems = audit(new_page(**DESKTOP), pages["anon"], "anon")
-    for who in ("clerk", "mediator", "supervisor"):
+    for who in ("clerk", "mediator", "supervisor", "director", "supervisor_town"):
         page = new_page(**DESKTOP)
         login(page, who)
         problems += audit(page, pages[who], who)
@@ -106,6 +120,9 @@ def test_no_serious_or_critical_violation_on_any_page(
     phone = new_page(**PHONE)
     login(phone, "mediator")
     problems += audit(phone, pages["mediator"], "mediator at 375 px")
+    logout(phone)
+    login(phone, "grid")
+    problems += audit(phone, pages["grid"], "grid worker at 375 px")
     assert not problems, "\n".join(problems)
 
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from web.views import screening as views
+from web.views import screening_stats
 
 app_name = "screening"
 urlpatterns = [
@@ -15,4 +16,7 @@ urlpatterns = [
     path("sweeps/", views.sweep_list, name="sweeps"),
     path("sweeps/<int:pk>/", views.sweep_detail, name="sweep"),
     path("sweeps/<int:pk>/reports/", views.sweep_report, name="sweep-report"),
+    path("stats/", screening_stats.screening_table, name="stats"),
+    path("stats.xlsx", screening_stats.screening_xlsx, name="stats-xlsx"),
+    path("stats.pdf", screening_stats.screening_pdf, name="stats-pdf"),
 ]

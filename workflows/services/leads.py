@@ -51,6 +51,7 @@ from workflows.services.registration import case_register
 
 LEAD_NUMBER_FORMAT = "（{year}）{org}排字第{seq:04d}号"
 REPEAT_WINDOW = dt.timedelta(days=90)
+PRE_LITIGATION_DAYS = 30  # a court's 诉前 referral: the term within which the court hears back
 GROUP_5, GROUP_10 = 5, 10
 STALE = "线索已被他人修改，请刷新后重试。"
 # The case's source for each channel, when a lead becomes a case (nothing typed twice).
@@ -266,6 +267,8 @@ def lead_report(
         lead.repeat_of, lead.repeat_case = find_repeat(lead, built)
         refresh_lead_risk(lead)
         lead.triage_due = deadlines.lead_triage_due(lead.risk_level, timezone.localdate(now))
+        if channel == Channel.COURT:
+            lead.feedback_due = found + dt.timedelta(days=PRE_LITIGATION_DAYS)
         lead.save()
         LeadEvent.objects.create(
             lead=lead,
@@ -492,6 +495,28 @@ _HANDLERS: dict[str, Callable[..., None]] = {
     "watch": _watch,
     "close": _close,
 }
+
+
+# --- the 反馈函 to the sender ----------------------------------------------------------------
+def feedback_documents(case: Case, *, actor: User | None) -> list[tuple[str, None]]:
+    """When a case registered from a referred-in lead (court, 110, 信访, 12345) ends: the FBK
+    (矛盾纠纷调处情况反馈函) to schedule with the case's closing documents, once; the lead records
+    that its feedback is sent (a `feedback` event). Called inside the closing transaction."""
+    lead = Lead.objects.select_for_update().filter(case=case).first()
+    if lead is None or not lead.expects_feedback or lead.feedback_sent_at is not None:
+        return []
+    now = deadlines.now()
+    Lead.objects.filter(pk=lead.pk).update(feedback_sent_at=now, version=F("version") + 1)
+    LeadEvent.objects.create(
+        lead=lead,
+        actor=actor,
+        name="feedback",
+        from_status=lead.status,
+        to_status=lead.status,
+        at=now,
+        data={"document": "FBK", "case": case.number, "outcome": case.outcome},
+    )
+    return [("FBK", None)]
 
 
 # --- photos and the overdue mark ------------------------------------------------------------

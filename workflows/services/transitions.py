@@ -252,7 +252,13 @@ def _approve_closure(ch: Change, spec: Spec, *, summary_of_work: str = "") -> No
         case.approve_closure_to_archive()
         case.archived_at = deadlines.now()
     case.closed_at = deadlines.now()
-    ch.documents = [("CLS", None), *([] if follow_up else [("DOS", None)])]
+    from workflows.services.leads import feedback_documents  # leads imports registration
+
+    ch.documents = [
+        ("CLS", None),
+        *feedback_documents(case, actor=ch.actor),  # the 反馈函 to a referring sender (§13)
+        *([] if follow_up else [("DOS", None)]),
+    ]
 
 
 def _reopen(ch: Change, spec: Spec, *, reason: str = "") -> None:

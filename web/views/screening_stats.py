@@ -1,0 +1,85 @@
+"""The 排查 statistics table (矛盾纠纷排查调处情况统计表, SPEC §13): the page, its .xlsx and PDF.
+Figures come from supervision.screening_stats; who may see them is supervision.access (403 for
+other roles, 404 for a region outside scope, the page with the error in Chinese for bad input)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from supervision import access
+from supervision import screening_stats as stats
+
+TEMPLATE = "screening/stats.html"
+FIELDS = ("region", "period", "from", "to")
+
+
+def _context(request, sel) -> dict:
+    regions = list(access.regions_for(request.user))
+    depth = min((r.path.count("/") for r in regions), default=0)
+    values = {k: request.GET.get(k, "") for k in FIELDS}
+    if sel is not None:
+        values["region"] = sel.region.pk
+        if not values["period"]:
+            values |= {"from": sel.date_from.isoformat(), "to": sel.date_to.isoformat()}
+    query = {k: v for k, v in values.items() if v}
+    return {
+        "regions": [(r, "　" * (r.path.count("/") - depth)) for r in regions],
+        "values": values,
+        "query": urlencode(query),
+        "sel": sel,
+        "may_view_stats": True,
+    }
+
+
+def stats_view(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request):
+        try:
+            sel = stats.selection(request.user, request.GET)
+        except PermissionDenied as exc:
+            return render(request, "supervision/denied.html", {"message": exc.message}, status=403)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except InvalidInput as exc:
+            context = _context(request, None) | {"error": exc.message}
+            return render(request, TEMPLATE, context, status=400)
+        return view(request, sel)
+
+    return wrapper
+
+
+@stats_view
+def screening_table(request, sel):
+    table = stats.screening_table(sel)
+    return render(
+        request,
+        TEMPLATE,
+        _context(request, sel)
+        | {"cells": stats.cells(table), "ytd_from": table["year_to_date"]["date_from"]},
+    )
+
+
+@stats_view
+def screening_xlsx(request, sel):
+    content = stats.screening_xlsx(sel, stats.screening_table(sel))
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{stats.filename(sel, "xlsx")}"'
+    return response
+
+
+@stats_view
+def screening_pdf(request, sel):
+    content = stats.screening_pdf(sel, stats.screening_table(sel), user=request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{stats.filename(sel, "pdf")}"'
+    return response
