@@ -3,6 +3,7 @@ workflows.services, whose domain errors the views turn into form errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -458,8 +459,25 @@ class AgreementForm(CaseActionForm):
         help_text=_("可拍下各方签名盖章后的纸质协议，随卷归档。"),
     )
 
-    # How agreements are usually performed, offered as chips (a tap fills the field in).
-    chips = {"performance_method": ("one", ["当场履行", "自行履行", "分期履行", "银行转账"])}
+    # How agreements are usually performed, and the usual terms for it, offered as chips (a tap
+    # fills the field in).
+    METHODS = ["当场履行", "自行履行", "分期履行", "银行转账"]
+    TERMS_DAYS = (7, 15, 30)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        by = [today + dt.timedelta(days=d) for d in self.TERMS_DAYS]
+        self.chips = {
+            "performance_method": ("one", self.METHODS),
+            "performance_deadline": (
+                "one",
+                [
+                    (day.isoformat(), f"{d}日内（{day.month}月{day.day}日）")
+                    for d, day in zip(self.TERMS_DAYS, by, strict=True)
+                ],
+            ),
+        }
 
     def clean_terms(self):
         terms = clean_terms(self.cleaned_data["terms"])  # a typed "一、" or "1." is dropped

@@ -100,13 +100,13 @@ def test_the_phone_walk_types_about_half_of_what_it_did(
     w.prefilled("#id_held_at", "#id_place", "#id_attendees")
     w.submit()
 
-    # 协议: terms and the deadline typed, the way of performing tapped
+    # 协议: the terms typed, the way of performing and the term tapped
     page.goto(act("record_agreement"))
     w.type("#id_terms", TERMS)
     w.tap_chip("id_performance_method", "自行履行")
-    w.type("#id_performance_deadline", "2026-12-10")
+    page.locator("[data-chip-for='id_performance_deadline']").first.click()  # 7日内
     page.check("#id_signatures_complete")
-    w.prefilled("#id_performance_method")
+    w.prefilled("#id_performance_method", "#id_performance_deadline")
     w.submit()
 
     services.case_transition(Case.objects.get(pk=case.pk), "approve_closure", actor=director)
@@ -128,4 +128,4 @@ def test_the_phone_walk_types_about_half_of_what_it_did(
     print(f"walk.typed_after: {after}")
     print(f"walk.typed_ratio: {after / before:.2f}")
     # The free text (what was found, what was said, the terms) stays typed; the rest is not.
-    assert after <= 0.55 * before, (before, after)
+    assert after <= 0.5 * before, (before, after)

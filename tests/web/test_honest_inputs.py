@@ -294,3 +294,8 @@ def test_the_agreement_offers_the_usual_ways_of_performing_it(as_user, register,
     assert (
         'data-chip-for="id_performance_method" data-chip-mode="one" data-value="当场履行"' in html
     )
+    in_15 = timezone.localdate() + dt.timedelta(days=15)
+    assert (
+        f'data-chip-for="id_performance_deadline" data-chip-mode="one" '
+        f'data-value="{in_15.isoformat()}">15日内（{in_15.month}月{in_15.day}日）</button>'
+    ) in html

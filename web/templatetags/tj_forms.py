@@ -77,7 +77,9 @@ def named_errors(bound) -> list[str]:
 
 @register.filter
 def chips(bound) -> dict | None:
-    """The names a record form offers for this field as chips (web/forms.py `_RecordForm.CHIPS`):
-    {"mode": "one" | "many", "names": [...]}, or None."""
-    mode, names = getattr(bound.form, "chips", {}).get(bound.name, ("", []))
-    return {"mode": mode, "names": names} if names else None
+    """What a form offers for this field as chips (web/forms.py `_RecordForm.CHIPS`, the
+    agreement's): {"mode": "one" | "many", "items": [(value, label), ...]}, or None. An offer is
+    a value, or a (value, label) pair when the label is not what goes in the field (a date)."""
+    mode, offers = getattr(bound.form, "chips", {}).get(bound.name, ("", []))
+    items = [o if isinstance(o, tuple) else (o, o) for o in offers]
+    return {"mode": mode, "items": items} if items else None
