@@ -167,6 +167,9 @@ class ErrorDetailSerializer(serializers.Serializer):
             "otp_invalid",
             "otp_setup_required",
             "otp_throttled",
+            "invalid_code",
+            "invalid_photo",
+            "duplicate",
             "server_error",
         ]
     )

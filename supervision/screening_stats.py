@@ -123,6 +123,17 @@ def selection(user, params, *, today: dt.date | None = None, blank_ok: bool = Tr
     rule and the region are supervision.access's (403 / 404 / 400 as for §7 statistics)."""
     today = today or deadlines.today()
     access.check_view(user)
+    if not blank_ok:  # the API's schema says date / string: a blank value is refused, not defaulted
+        blank = [
+            k
+            for k in ("region", "from", "to", "period")
+            if params.get(k) is not None and not str(params.get(k)).strip()
+        ]
+        if blank:
+            raise InvalidInput(
+                "查询条件有误：不能为空（省略该参数即使用默认值）",
+                fields={k: ["不能为空（省略该参数即使用默认值）"] for k in blank},
+            )
     values = {k: params.get(k) for k in ("region", "from", "to") if params.get(k) is not None}
     period = str(params.get("period") or "").strip()
     if period:
