@@ -45,11 +45,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,33 +56,9 @@ BATCH = 250_000
 
 
 def _setup() -> None:
-    warnings.filterwarnings("ignore", "No directory at")  # whitenoise: no collectstatic here
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_STATS_DATABASE_URL", DEFAULT_URL)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.pop("CELERY_BROKER_URL", None)
-    _create_database(os.environ["DATABASE_URL"])
-    import django
+    from benchsetup import setup_django
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _create_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parts = urlparse(url)
-    if parts.scheme not in ("postgres", "postgresql"):
-        sys.exit("bench_stats needs PostgreSQL (BENCH_STATS_DATABASE_URL=postgres://…)")
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+    setup_django("BENCH_STATS_DATABASE_URL", DEFAULT_URL, "bench_stats")
 
 
 # --- data --------------------------------------------------------------------------------
