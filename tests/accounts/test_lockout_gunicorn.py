@@ -89,21 +89,27 @@ def server(tmp_path, world, settings):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
+    try:  # the server stops however the test ends, its own start included
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()[-3000:]
+            try:
+                if requests.get(f"{base}/healthz/", timeout=10).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first request still loading Django
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.3)
+        yield Server(base, access)
+    finally:
+        proc.terminate()
         try:
-            if requests.get(f"{base}/healthz/", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "gunicorn did not start"
-        time.sleep(0.3)
-    yield Server(base, access)
-    proc.terminate()
-    proc.wait(30)
-    log.close()
-    print((tmp_path / "gunicorn.log").read_text()[-2000:])
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+        print((tmp_path / "gunicorn.log").read_text()[-2000:])
 
 
 class Server:

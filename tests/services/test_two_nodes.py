@@ -82,8 +82,8 @@ def wait_until(check, processes: list[Process], what: str, timeout: float = 90) 
         try:
             if check():
                 return
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or its first request still loading Django
         assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s"
         time.sleep(0.3)
 
@@ -163,7 +163,7 @@ def start_nginx(folder: Path, port: int, nodes: list[int]) -> Process:
 
 
 @pytest.fixture
-def deployment(tmp_path, world, seaweedfs, settings):
+def deployment(tmp_path, world, seaweedfs, settings, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.fail("needs DATABASE_URL=postgres://… (a PostgreSQL test database): see .ci/run")
     broker = REDIS_URL
@@ -235,17 +235,20 @@ def deployment(tmp_path, world, seaweedfs, settings):
                 processes,
                 f"node on {port} ready",
             )
-        control = Celery(broker=broker).control  # asks the workers over their broker
+        # The workers are asked over their own broker. A Celery app's broker_url gives way to
+        # the environment's CELERY_BROKER_URL (celery.app.utils.Settings), which `make
+        # test-services` sets for this process to another Redis database, and the control
+        # commands publish through the app's own producer pool: the environment is what must
+        # name the nodes' broker (two CI runs waited here for pings sent to the wrong one).
+        monkeypatch.setenv("CELERY_BROKER_URL", broker)
+        deployment.control = Celery(broker=broker, set_as_current=False).control
         names = {"worker1", "worker2"}
 
         def both_answer() -> bool:
-            answered = {name.split("@")[0] for reply in control.ping(timeout=2) for name in reply}
-            return names <= answered
+            replies = deployment.control.ping(timeout=2)
+            return names <= {name.split("@")[0] for reply in replies for name in reply}
 
-        # Two workers that boot Django on a loaded 2-core machine: give them time (seen: a
-        # CI run where 90 s passed without both answering, other runs 10–40 s).
-        wait_until(both_answer, processes, "both workers up", timeout=240)
-        deployment.control = control
+        wait_until(both_answer, processes, "both workers up", timeout=120)
         yield deployment
     finally:
         for process in processes:  # all at once: each stops in its own time
