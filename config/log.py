@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 NO_REQUEST = "-"
 _request_id: ContextVar[str] = ContextVar("tiaojie_request_id", default=NO_REQUEST)
@@ -20,6 +20,15 @@ def current_request_id() -> str:
 
 def set_request_id(value: str) -> None:
     _request_id.set(value)
+
+
+def request_id_token(value: str) -> Token[str]:
+    """Sets the id and returns what puts the previous one back (`reset_request_id`)."""
+    return _request_id.set(value)
+
+
+def reset_request_id(token: Token[str]) -> None:
+    _request_id.reset(token)
 
 
 def clear_request_id() -> None:

@@ -1,4 +1,8 @@
+import logging
+
 from celery import shared_task
+
+log = logging.getLogger(__name__)
 
 
 # Celery ships no type information (ignore_missing_imports), so its decorator is untyped.
@@ -6,4 +10,6 @@ from celery import shared_task
 def issue_document(pk: int) -> str:
     from documents.services import document_issue
 
-    return document_issue(pk).status
+    status = document_issue(pk).status
+    log.info("documents.issue %s: %s", pk, status)
+    return status

@@ -12,7 +12,13 @@ import sys
 
 import pytest
 
-from config.log import JsonFormatter, RequestIdFilter, current_request_id
+from config.log import (
+    JsonFormatter,
+    RequestIdFilter,
+    current_request_id,
+    request_id_token,
+    reset_request_id,
+)
 from web.views import health
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +103,35 @@ def test_json_formatter_fields():
     assert entry["logger"] == "x" and entry["request_id"] == "-"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", entry["time"])
     assert entry["exception"].startswith("Traceback") and "ValueError: 坏了" in entry["exception"]
+
+
+def test_a_task_runs_with_the_id_of_the_request_that_queued_it():
+    """config/celery.py: the publisher puts the id in the message's headers; the worker sets it
+    for the run and puts back what was there before (an eager task runs inside its request)."""
+    from config import celery as tasks_app
+
+    headers: dict[str, str] = {}
+    tasks_app._put_request_id(headers=headers)
+    assert headers == {}  # outside a request: nothing to carry
+    token = request_id_token("req-9")
+    try:
+        tasks_app._put_request_id(headers=headers)
+        assert headers == {tasks_app.HEADER: "req-9"}
+
+        class Request:
+            tiaojie_request_id = "queued-by-another"
+
+        class Task:
+            request = Request()
+
+        tasks_app._take_request_id(task_id="t1", task=Task())
+        assert current_request_id() == "queued-by-another"
+        tasks_app._drop_request_id(task_id="t1")
+        assert current_request_id() == "req-9"
+        # A task with no id sent (an eager one, or one queued outside a request) changes nothing.
+        tasks_app._take_request_id(task_id="t2", task=object())
+        tasks_app._drop_request_id(task_id="t2")
+        assert current_request_id() == "req-9"
+    finally:
+        reset_request_id(token)
+    assert current_request_id() == "-"

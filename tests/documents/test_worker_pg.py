@@ -4,6 +4,7 @@ to end (SPEC §5: rendering runs after commit in a background worker). Run by .c
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.log import request_id_token, reset_request_id
 from documents.models import Document
 
 pytestmark = [pytest.mark.services, pytest.mark.real_pdf, pytest.mark.django_db(transaction=True)]
@@ -29,6 +31,8 @@ def worker(tmp_path):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
     }
     subprocess.run(
         [sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
@@ -60,6 +64,7 @@ def worker(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    proc.log_path = tmp_path / "worker.log"  # type: ignore[attr-defined]
     yield proc
     proc.terminate()
     proc.wait(30)
@@ -69,7 +74,12 @@ def worker(tmp_path):
 
 def test_worker_issues_every_document(worker, register, walk):
     assert not settings.CELERY_TASK_ALWAYS_EAGER
-    case = walk(register(), "archived")
+    # The walk queues the documents as a request would: its id goes with each task (config/celery.py).
+    token = request_id_token("walk-7")
+    try:
+        case = walk(register(), "archived")
+    finally:
+        reset_request_id(token)
     expected = {"APP", "REG", "NOT", "INV", "MED", "AGR", "CLS", "FUV", "DOS"}
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -85,3 +95,14 @@ def test_worker_issues_every_document(worker, register, walk):
         data = Path(doc.file.path).read_bytes()
         assert data.startswith(b"%PDF") and hashlib.sha256(data).hexdigest() == doc.sha256
     assert docs["DOS"].pages > docs["AGR"].pages
+    # The worker logs as the web nodes do, one JSON object a line, with the id of the request
+    # that queued each task.
+    lines = [
+        json.loads(line)
+        for line in worker.log_path.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    issued = [line for line in lines if line["logger"] == "documents.tasks"]
+    assert len(issued) == len(docs), lines[-5:]
+    assert {line["request_id"] for line in issued} == {"walk-7"}
+    assert all(line["message"].endswith(": issued") for line in issued)
