@@ -22,10 +22,7 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,127 +36,13 @@ from django.db import connection
 from demo.seed import PASSWORD
 from tests.accounts.test_lockout_gunicorn import UA, _free_port
 from tests.factories import party
+from tests.services.deployment import Process, start_nginx, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY_NGINX = ROOT / "deploy" / "nginx" / "tiaojie.conf"
 # The nodes' cache and broker: a Redis database of this test's own (emptied when it starts).
 REDIS_URL = os.environ.get("TIAOJIE_NODES_REDIS_URL", "redis://127.0.0.1:6379/13")
 TOKEN_RATE = 8  # per minute per address for the nodes: the walk's logins, then the throttle
-
-
-class Process:
-    """A subprocess with its output in a log file."""
-
-    def __init__(self, name: str, command: list[str], *, env: dict[str, str], folder: Path):
-        self.name, self.log = name, folder / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-
-    def alive(self) -> None:
-        assert self.proc.poll() is None, f"{self.name} exited:\n{self.tail()}"
-
-    def tail(self, n: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-n:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-
-def wait_until(check, processes: list[Process], what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        for p in processes:
-            p.alive()
-        try:
-            if check():
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or its first request still loading Django
-        assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s"
-        time.sleep(0.3)
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if found is None:
-        pytest.fail("nginx is missing: apt-get install -y nginx (.ci/run installs it)")
-    return found
-
-
-def nginx_config(prefix: Path, port: int, nodes: list[int]) -> str:
-    """deploy/nginx/tiaojie.conf on loopback: its upstream with our nodes, its HTTPS server as
-    plain HTTP on `port` (no certificate here), the port-80 redirect server left out, every path
-    in `prefix`; and one header more, X-Upstream (the node that answered), for this test only."""
-    site = DEPLOY_NGINX.read_text()
-    site = re.sub(r"#.*", "", site)
-    upstream = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in nodes)
-    site, n = re.subn(
-        r"(upstream tiaojie_web \{)[^}]*?(keepalive)", rf"\1\n{upstream}\n    \2", site
-    )
-    assert n == 1, "deploy/nginx/tiaojie.conf: no upstream tiaojie_web block"
-    servers = [m.start() for m in re.finditer(r"^server \{", site, flags=re.M)]
-    assert len(servers) == 2, "deploy/nginx/tiaojie.conf: expected the HTTP and HTTPS servers"
-    site = site[: servers[0]] + site[servers[1] :]  # the HTTPS server only
-    site = re.sub(r"^\s*listen .*;$", "", site, flags=re.M)
-    site = re.sub(r"^\s*ssl_\w+ .*;$", "", site, flags=re.M)
-    site = site.replace("server_name tiaojie.example.gov.cn;", f"listen 127.0.0.1:{port};")
-    site = site.replace("/srv/tiaojie/var/static/", f"{prefix}/static/")
-    site, n = re.subn(
-        r"(location / \{)", r"\1\n        add_header X-Upstream $upstream_addr always;", site
-    )
-    assert n == 1, "deploy/nginx/tiaojie.conf: no `location /`"
-    temp = "\n".join(
-        f"    {kind}_temp_path {prefix}/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log {prefix}/access.log;
-{temp}
-{site}
-}}
-"""
-
-
-def start_nginx(folder: Path, port: int, nodes: list[int]) -> Process:
-    """nginx as an unprivileged process: when the tests run as root (CI), as `nobody`, in a
-    prefix folder of its own with its pid file there."""
-    prefix = Path(tempfile.mkdtemp(prefix="tiaojie-nginx-"))
-    (prefix / "static").mkdir()
-    (prefix / "nginx.conf").write_text(nginx_config(prefix, port, nodes))
-    command = [nginx_binary(), "-p", str(prefix), "-e", str(prefix / "error.log")]
-    command += ["-c", str(prefix / "nginx.conf")]
-    if os.geteuid() == 0:
-        import pwd
-
-        nobody = pwd.getpwnam("nobody")
-        for path in [prefix, *prefix.rglob("*")]:
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        command = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}"] + [
-            "--clear-groups",
-            *command,
-        ]
-    check = subprocess.run(command + ["-t"], capture_output=True, text=True, timeout=30)
-    assert check.returncode == 0, (
-        f"nginx -t:\n{check.stderr}\n{(prefix / 'nginx.conf').read_text()}"
-    )
-    process = Process("nginx", command, env=dict(os.environ), folder=folder)
-    process.prefix = prefix  # type: ignore[attr-defined]
-    return process
 
 
 @pytest.fixture
