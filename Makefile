@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: bootstrap run test test-services test-browser lint format bench messages
+.PHONY: bootstrap run test test-services test-browser lint format bench bench-load messages
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -50,6 +50,10 @@ bench: bootstrap
 	$(PY) bench/bench_api.py
 	$(PY) bench/bench_stats.py
 	$(PY) bench/bench_screening.py
+
+# SPEC §16's load test: two nodes behind nginx, two workers, PostgreSQL, Redis (bench/bench_load.py).
+bench-load: bootstrap
+	$(PY) bench/bench_load.py
 
 messages: bootstrap
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv
