@@ -15,6 +15,7 @@ from django.db import models
 from cases import choices, identity
 from cases.models import Case, Organization, Region
 from cases.validators import validate_phone
+from core.storage import private_storage
 
 DEFAULT_MIN_TRAINING_HOURS = Decimal("24")
 CENT = Decimal("0.01")
@@ -331,6 +332,9 @@ class ReviewSettings(models.Model):
     filing = models.PositiveSmallIntegerField("立卷归档", default=10)
     excellent_from = models.PositiveSmallIntegerField("优秀（分及以上）", default=90)
     pass_from = models.PositiveSmallIntegerField("合格（分及以上）", default=60)
+    answer_days = models.PositiveSmallIntegerField(
+        "整改答复期限（下发后，天）", default=30, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "卷宗评查标准"
@@ -406,13 +410,41 @@ class ReviewItem(models.Model):
         ]
 
 
+class NoticeCounter(models.Model):
+    """Last 整改通知 number an issuing county used in a year; locked row → gap-free numbers
+    (workflows.services.change.next_in, as cases.CaseCounter for case numbers)."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="notice_counter_unique")
+        ]
+
+
 class ReviewNotice(models.Model):
-    """The 整改通知 of a round to one committee: every deduction, and the committee's answer."""
+    """The 整改通知 of a round to one committee: every deduction, and the committee's answer.
+    Issued as an official numbered PDF (RVW, 卷宗评查整改通知书) by the county of the round:
+    ``（2026）青山县评查整改字第0001号``, gap-free per issuing county and year. It has no case,
+    so it is not a documents.Document; its PDF is rendered after commit by
+    workflows.services.reviews.notice_render (empty `file` until then, `error` if it failed)."""
 
     round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="notices")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     deductions = models.JSONField("扣分项", default=list)
     issued_at = models.DateTimeField()
+    issuer = models.ForeignKey(
+        Region, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="下发单位"
+    )
+    year = models.PositiveSmallIntegerField("年度", null=True)
+    seq = models.PositiveIntegerField("序号", null=True)
+    number = models.CharField("通知编号", max_length=64, blank=True)
+    answer_by = models.DateField("整改答复期限", null=True, blank=True)
+    file = models.FileField("文件", upload_to="notices/%Y/", storage=private_storage, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.TextField("生成错误", blank=True)
     answer = models.TextField("整改情况", blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
@@ -422,5 +454,11 @@ class ReviewNotice(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "评查整改通知"
         constraints = [
-            models.UniqueConstraint(fields=["round", "organization"], name="review_notice_unique")
+            models.UniqueConstraint(fields=["round", "organization"], name="review_notice_unique"),
+            models.UniqueConstraint(
+                fields=["issuer", "year", "seq"], name="review_notice_unique_number"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return self.number or f"整改通知 {self.pk}"

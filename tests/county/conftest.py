@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
+from documents.models import Document
 from tests.factories import party, walk_to
 from workflows import services as s
 
@@ -57,3 +58,27 @@ def quarter(world, register, clerk, director, mediator, mediator2, supervisor):
         s.case_transition(failed, "approve_closure", actor=director)
         open_case = register(parties=[party("applicant", 7), party("respondent", 8)])
     return {"first": first, "big": big, "split": split, "failed": failed, "open": open_case}
+
+
+@pytest.fixture
+def files(world, register, clerk, director, mediator):
+    """Archived in 2026-Q3: a complete file visited on time, an incomplete one (its
+    investigation record's document failed), one visited after the follow-up deadline."""
+    walk = {"clerk": clerk, "mediator": mediator, "director": director}
+    with at(7, 2):
+        complete = walk_to(register(), "archived", **walk)
+    with at(7, 10):
+        incomplete = walk_to(
+            register(parties=[party("applicant", 3), party("respondent", 4)]), "archived", **walk
+        )
+    Document.objects.filter(case=incomplete, code="INV").update(status=Document.Status.FAILED)
+    with at(8, 1):
+        late = walk_to(register(parties=[party("applicant", 5), party("respondent", 6)]),
+                       "follow_up", **walk)  # fmt: skip
+    # the agreement's performance deadline is 10 days on, the visit due 15 days after it
+    with time_machine.travel(dt.datetime(2026, 9, 15, 10, 0, tzinfo=TZ), tick=False):
+        s.record_add(late, "follow_up", actor=mediator, visited_at=dt.datetime(2026, 9, 15, 9, 0, tzinfo=TZ),
+                     method="phone", visitee="当事人app5", performance="performed",
+                     satisfaction="satisfied")  # fmt: skip
+        s.case_transition(late, "archive", actor=clerk)
+    return {"complete": complete, "incomplete": incomplete, "late": late}

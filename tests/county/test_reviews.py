@@ -4,46 +4,17 @@ issues the notices (整改通知) the committee answers; a failed file drops out
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-import time_machine
 
 from core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from county.models import ReviewItem
-from documents.models import Document
-from tests.county.conftest import TZ, at
-from tests.factories import party, walk_to
+from tests.county.conftest import at
 from workflows import services as s
 from workflows.services.reviews import review_report
 
 pytestmark = pytest.mark.django_db
 FULL = {"acceptance": 10, "materials": 20, "documents": 15, "evidence": 15, "law": 15,
         "follow_up": 15, "filing": 10}  # fmt: skip
-
-
-@pytest.fixture
-def files(world, register, clerk, director, mediator):
-    """Archived in 2026-Q3: a complete file visited on time, an incomplete one (its
-    investigation record's document failed), one visited after the follow-up deadline."""
-    walk = {"clerk": clerk, "mediator": mediator, "director": director}
-    with at(7, 2):
-        complete = walk_to(register(), "archived", **walk)
-    with at(7, 10):
-        incomplete = walk_to(
-            register(parties=[party("applicant", 3), party("respondent", 4)]), "archived", **walk
-        )
-    Document.objects.filter(case=incomplete, code="INV").update(status=Document.Status.FAILED)
-    with at(8, 1):
-        late = walk_to(register(parties=[party("applicant", 5), party("respondent", 6)]),
-                       "follow_up", **walk)  # fmt: skip
-    # the agreement's performance deadline is 10 days on, the visit due 15 days after it
-    with time_machine.travel(dt.datetime(2026, 9, 15, 10, 0, tzinfo=TZ), tick=False):
-        s.record_add(late, "follow_up", actor=mediator, visited_at=dt.datetime(2026, 9, 15, 9, 0, tzinfo=TZ),
-                     method="phone", visitee="当事人app5", performance="performed",
-                     satisfaction="satisfied")  # fmt: skip
-        s.case_transition(late, "archive", actor=clerk)
-    return {"complete": complete, "incomplete": incomplete, "late": late}
 
 
 def open_round(world, supervisor, seed="S-2026", **extra):

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -27,6 +27,7 @@ from county.models import (
     GRADES,
     Aspect,
     Claim,
+    ClaimStatus,
     Difficulty,
     MediatorKind,
     MediatorRecord,
@@ -285,12 +286,23 @@ def claim_detail(request, pk: int):
         claim.lines.select_related("case", "duplicate_of").prefetch_related("shares__mediator")
     )
     steps = claims.allowed_steps(request.user, claim)
+    # the director sets shares between a line's mediators while the claim is a draft
+    may_share = claim.status == ClaimStatus.DRAFT and claims.DIRECTOR in claims.claim_roles(
+        request.user, claim.organization
+    )
     return render(
         request,
         "county/claim.html",
         {
             "claim": claim,
-            "lines": [{"line": line, "flags": claims.flag_labels(line)} for line in lines],
+            "lines": [
+                {
+                    "line": line,
+                    "flags": claims.flag_labels(line),
+                    "shares": _share_rows(line) if may_share else [],
+                }
+                for line in lines
+            ],
             "steps": [(name, claims.STEPS[name].label) for name in steps if name != "review"],
             "may_review": "review" in steps,
             "difficulties": Difficulty.choices,
@@ -300,6 +312,52 @@ def claim_detail(request, pk: int):
             "notice_ends": subsidy.notice_ends(claim.published_at) if claim.published_at else None,
         },
     )
+
+
+def _share_rows(line) -> list[dict]:
+    """The share form's rows of a line with several mediators (in %, as the director thinks)."""
+    shares = list(line.shares.all())
+    if len(shares) < 2:
+        return []
+    return [
+        {
+            "mediator": sh.mediator,
+            "percent": format((sh.share * 100).normalize(), "f"),
+            "amount": sh.amount,
+        }
+        for sh in shares
+    ]
+
+
+@login_required
+@require_POST
+def claim_shares(request, pk: int, line: int):
+    """The director's shares of one line (`share-<mediator id>` in %, adding up to 100)."""
+    claim = _claim(request, pk)
+    found = get_object_or_404(claim.lines.all(), pk=line)
+    shares = {
+        key.removeprefix("share-"): value.strip()
+        for key, value in request.POST.items()
+        if key.startswith("share-")
+    }
+    try:
+        services.claim_set_shares(
+            claim,
+            actor=request.user,
+            line=found,
+            shares=shares,
+            reason=request.POST.get("reason", "")[:500],
+            version=request.POST.get("version"),
+        )
+    except DomainError as exc:
+        if isinstance(exc, ServiceNotFound):
+            raise Http404(exc.message) from None
+        if isinstance(exc, ServicePermissionDenied):
+            raise DjangoPermissionDenied(exc.message) from None
+        messages.error(request, f"案件{found.case.number}：{exc.message}")
+    else:
+        messages.success(request, f"已设定案件{found.case.number}的分配比例。")
+    return redirect("county:claim", claim.pk)
 
 
 @login_required
@@ -513,11 +571,17 @@ class AnswerForm(Form):
                              max_length=2000)  # fmt: skip
 
 
+def _notice(request, round_: ReviewRound, notice: int):
+    try:
+        return reviews.notice_visible(request.user, round_, notice)
+    except ServiceNotFound:
+        raise Http404 from None
+
+
 @login_required
 def review_notice(request, pk: int, notice: int):
     round_ = _round(request, pk)
-    orgs = {i.organization_id for i in _items(request.user, round_)}
-    found = get_object_or_404(round_.notices.filter(organization_id__in=orgs), pk=notice)
+    found = _notice(request, round_, notice)
     form = AnswerForm(request.POST or None, initial={"answer": found.answer})
     if request.method == "POST" and form.is_valid():
         try:
@@ -529,3 +593,20 @@ def review_notice(request, pk: int, notice: int):
             return redirect("county:review", round_.pk)
     return render(request, "county/review_notice.html",
                   {"round": round_, "notice": found, "form": form})  # fmt: skip
+
+
+@login_required
+def review_notice_pdf(request, pk: int, notice: int):
+    """The 整改通知书 (RVW) PDF: whoever sees the notice's page (reviews.notice_pdf)."""
+    round_ = _round(request, pk)
+    try:
+        found = reviews.notice_pdf(request.user, round_, notice)
+    except ServiceNotFound:
+        raise Http404 from None
+    except DomainError as exc:  # not rendered yet, or failed
+        messages.error(request, exc.message)
+        return redirect("county:review-notice", round_.pk, notice)
+    response = FileResponse(found.file.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="RVW-{found.pk}.pdf"'
+    response["ETag"] = f'"{found.sha256}"'
+    return response

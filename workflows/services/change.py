@@ -78,17 +78,22 @@ def full_clean(obj: models.Model, exclude: list[str] | None = None) -> None:
 
 
 def next_number(organization: Organization, year: int, kind: str) -> int:
-    """Gap-free: the counter row is locked until the surrounding transaction ends, and a rollback
-    takes the number back with it."""
+    return next_in(CaseCounter, organization=organization, year=year, kind=kind)
+
+
+def next_in(counter: type[models.Model], **key: Any) -> int:
+    """The next number of the `counter` row `key` (a model with a `last` field and a unique
+    constraint on the key's fields). Gap-free: the counter row is locked until the surrounding
+    transaction ends, and a rollback takes the number back with it."""
+    rows = counter._default_manager
     try:
         with transaction.atomic():
-            CaseCounter.objects.get_or_create(organization=organization, year=year, kind=kind)
+            rows.get_or_create(**key)
     except IntegrityError:
         pass  # another transaction created it first; it is there now
-    CaseCounter.objects.filter(organization=organization, year=year, kind=kind).update(
-        last=F("last") + 1
-    )
-    return CaseCounter.objects.get(organization=organization, year=year, kind=kind).last
+    rows.filter(**key).update(last=F("last") + 1)
+    last: int = rows.values_list("last", flat=True).get(**key)
+    return last
 
 
 def check_factors(factors: list[str], field: str) -> None:

@@ -13,6 +13,8 @@ answers its own notice. Outside scope NotFound, the wrong role PermissionDenied.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 import math
 import random
 import secrets
@@ -21,24 +23,32 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import scope
 from cases.choices import AGREEMENT_OUTCOMES, ConfirmationResult, Role, Status
 from cases.models import Case, DeadlineSettings, Organization, Region
 from core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from core.i18n import in_official_language
 from county.models import (
     Aspect,
     Grade,
+    NoticeCounter,
     ReviewItem,
     ReviewNotice,
     ReviewRound,
     ReviewSettings,
 )
+from county.register import county_of
 from documents.completeness import completeness
 from documents.models import Document
+from workflows.services.change import next_in
 from workflows.services.inputs import date_or_none
+
+log = logging.getLogger(__name__)
 
 
 def supervises(user: scope.Viewer, region: Region) -> bool:
@@ -273,7 +283,11 @@ def review_score(
 
 
 def review_issue_notices(round_: ReviewRound, *, actor: scope.Viewer) -> list[ReviewNotice]:
-    """One 整改通知 per committee of the round, listing every deduction; all items scored first."""
+    """One 整改通知 per committee of the round, listing every deduction; all items scored first.
+    Each is numbered by the issuing county (`issuer_of`) in the same transaction (gap-free) and
+    rendered as the RVW PDF after commit. Issuing again keeps the notices already issued (their
+    numbers and files; the scores are final once a committee has its notice) and renders again
+    those whose PDF is missing (a failed render)."""
     if round_.pk not in rounds_visible_to(actor):
         raise NotFound("评查不存在。")
     if not supervises(actor, round_.region):
@@ -281,24 +295,186 @@ def review_issue_notices(round_: ReviewRound, *, actor: scope.Viewer) -> list[Re
     unscored = [i.case.number for i in round_.items.select_related("case") if i.total is None]
     if unscored:
         raise InvalidState("尚有案卷未评分：" + "、".join(unscored))
+    issuer = issuer_of(round_)
     notices = []
     with transaction.atomic():
+        issued = {n.organization_id: n for n in ReviewNotice.objects.filter(round=round_)}
         for org_id in sorted({i.organization_id for i in round_.items.all()}):
-            deductions = []
-            for item in round_.items.filter(organization_id=org_id).select_related("case"):
-                for aspect, score in item.scores.items():
-                    top = round_.maxima[aspect]
-                    if score < top:
-                        why = item.reasons.get(aspect) or (item.prefill.get(aspect) or [0, ""])[1]
-                        deductions.append({"case": item.case.number, "aspect": aspect,
-                                           "label": Aspect(aspect).label, "deducted": top - score,
-                                           "reason": why})  # fmt: skip
-            notice, _ = ReviewNotice.objects.update_or_create(
-                round=round_, organization_id=org_id,
-                defaults={"deductions": deductions, "issued_at": timezone.now()},
-            )  # fmt: skip
+            notice = issued.get(org_id) or _new_notice(round_, org_id, issuer)
             notices.append(notice)
+        render = [n.pk for n in notices if not n.file]
+        transaction.on_commit(lambda: _render_all(render))
     return notices
+
+
+def _render_all(ids: list[int]) -> None:
+    # In-process after commit, as documents_schedule does without a broker (one short page each).
+    for pk in ids:
+        notice_render(pk)
+
+
+NOTICE_NUMBER = "（{year}）{issuer}评查整改字第{seq:04d}号"
+NOTICE_TITLE = "卷宗评查整改通知书"
+
+
+def issuer_of(round_: ReviewRound) -> Region:
+    """Who issues a round's notices: the county (县/区) at or above the round's region; a round
+    over a city is issued by the city."""
+    return county_of(round_.region) or round_.region
+
+
+def issuer_name(region: Region) -> str:
+    return f"{region.name}司法局"
+
+
+def _deductions(round_: ReviewRound, org_id: int) -> list[dict[str, Any]]:
+    found = []
+    for item in round_.items.filter(organization_id=org_id).select_related("case"):
+        for aspect in Aspect.values:
+            score, top = item.scores[aspect], round_.maxima[aspect]
+            if score < top:
+                why = item.reasons.get(aspect) or (item.prefill.get(aspect) or [0, ""])[1]
+                found.append({"case": item.case.number, "aspect": aspect,
+                              "label": Aspect(aspect).label, "max": top, "score": score,
+                              "deducted": top - score, "reason": why})  # fmt: skip
+    return found
+
+
+def _new_notice(round_: ReviewRound, org_id: int, issuer: Region) -> ReviewNotice:
+    now = timezone.now()
+    year = timezone.localdate(now).year
+    seq = next_in(NoticeCounter, region=issuer, year=year)
+    return ReviewNotice.objects.create(
+        round=round_,
+        organization_id=org_id,
+        deductions=_deductions(round_, org_id),
+        issued_at=now,
+        issuer=issuer,
+        year=year,
+        seq=seq,
+        number=NOTICE_NUMBER.format(year=year, issuer=issuer.name, seq=seq),
+        answer_by=timezone.localdate(now) + dt.timedelta(days=ReviewSettings.current().answer_days),
+    )
+
+
+def notice_context(notice: ReviewNotice) -> dict[str, Any]:
+    """The RVW's data as plain JSON (embedded in the PDF as record.json)."""
+    round_ = notice.round
+    issuer = notice.issuer or issuer_of(round_)
+    issued_on = timezone.localdate(notice.issued_at).isoformat()
+    by_case: dict[str, list[dict[str, Any]]] = {}
+    for d in notice.deductions:
+        by_case.setdefault(d["case"], []).append(d)
+    reviewed = round_.items.filter(organization=notice.organization)
+    return {
+        "document": {
+            "code": "RVW",
+            "title": NOTICE_TITLE,
+            "number": notice.number,
+            "issued_at": timezone.localtime(notice.issued_at).isoformat(),
+            "issued_on": issued_on,
+        },
+        "organization": {"name": notice.organization.name},
+        "issuer": {"name": issuer_name(issuer), "region": issuer.name},
+        "round": {
+            "id": round_.pk,
+            "region": str(round_.region),
+            "period_from": round_.period_from.isoformat(),
+            "period_to": round_.period_to.isoformat(),
+            "seed": round_.seed,
+            "reviewed": reviewed.count(),
+            "deducted_cases": len(by_case),
+        },
+        "cases": [{"number": number, "deductions": rows} for number, rows in by_case.items()],
+        "answer_by": notice.answer_by.isoformat() if notice.answer_by else "",
+    }
+
+
+def notice_html(context: dict[str, Any]) -> str:
+    from documents import renderer
+
+    issuer = context["issuer"]["name"]
+    view = {
+        **context,
+        "code": "RVW",
+        "anchor": "doc",
+        "title": context["document"]["title"],
+        "issuer_name": issuer,
+        "issued_on": renderer.cn_date(context["document"]["issued_on"]),
+        "answer_by": renderer.cn_date(context["answer_by"]),
+        "period": "至".join(
+            renderer.cn_date(context["round"][k]) for k in ("period_from", "period_to")
+        ),
+        # the round seal of the issuing bureau, as the 督办通知书's (documents/renderer.py)
+        "seal": renderer._seal(issuer),
+    }
+    meta = {
+        "title": f"{view['title']} {context['document']['number']}".strip(),
+        "author": issuer,
+        "issued_at": context["document"]["issued_at"],
+    }
+    section = render_to_string("documents/rvw.html", view)
+    return render_to_string("documents/document.html", {"meta": meta, "section": section})
+
+
+@in_official_language
+def notice_render(pk: int) -> ReviewNotice:
+    """Render, hash and store one notice's PDF (after the issuing transaction commits); an
+    error is recorded on the notice (issuing again retries), never lost."""
+    from documents import renderer
+
+    notice = ReviewNotice.objects.select_related("round__region", "organization", "issuer").get(
+        pk=pk
+    )
+    if notice.file:
+        return notice
+    try:
+        context = notice_context(notice)
+        pdf = renderer.render_html(notice_html(context), context).pdf
+        with transaction.atomic():
+            notice = ReviewNotice.objects.select_for_update().get(pk=pk)
+            if notice.file:
+                return notice  # rendered by another call first
+            notice.file.save(f"{notice.pk}-RVW.pdf", ContentFile(pdf), save=False)
+            notice.sha256, notice.error = hashlib.sha256(pdf).hexdigest(), ""
+            notice.save(update_fields=["file", "sha256", "error"])
+    except Exception as exc:  # noqa: BLE001 - a render error must be recorded, not lost
+        log.exception("rendering review notice %s failed", pk)
+        ReviewNotice.objects.filter(pk=pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+        notice.refresh_from_db()
+    return notice
+
+
+def notice_visible(user: scope.Viewer, round_: ReviewRound, pk: int) -> ReviewNotice:
+    """A notice of `round_` as its page shows it: the round's supervisors see every notice, a
+    committee its own (NotFound otherwise)."""
+    if round_.pk not in rounds_visible_to(user):
+        raise NotFound("整改通知不存在。")
+    notices = ReviewNotice.objects.filter(round=round_)
+    if not supervises(user, round_.region):
+        orgs = [
+            m.organization_id
+            for m in scope.memberships(user)
+            if m.role in (Role.DIRECTOR, Role.CLERK, Role.MEDIATOR)
+        ]
+        notices = notices.filter(organization_id__in=orgs)
+    found = notices.select_related("organization").filter(pk=pk).first()
+    if found is None:
+        raise NotFound("整改通知不存在。")
+    return found
+
+
+def notice_pdf(user: scope.Viewer, round_: ReviewRound, pk: int) -> ReviewNotice:
+    """The notice if `user` may download its PDF now (the page's scope); InvalidState while it
+    has no file yet."""
+    found = notice_visible(user, round_, pk)
+    if not found.file:
+        raise InvalidState(
+            "整改通知书生成失败，请督导员重新下发以重试。"
+            if found.error
+            else "整改通知书尚未生成，请稍后再试。"
+        )
+    return found
 
 
 def review_answer(notice: ReviewNotice, *, actor: scope.Viewer, answer: str) -> ReviewNotice:
