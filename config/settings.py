@@ -352,7 +352,11 @@ SMS_REGION = env_str("SMS_REGION")
 SMS_SDK_APP_ID = env_str("SMS_SDK_APP_ID")  # Tencent's SmsSdkAppId
 SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "人民调解")
 # Our message name → the provider's approved template (Aliyun's SMS_… code, Tencent's id).
-SMS_TEMPLATES = {"verification": env_str("SMS_TEMPLATE_VERIFICATION")}
+SMS_TEMPLATES = {
+    "verification": env_str("SMS_TEMPLATE_VERIFICATION"),
+    "application_registered": env_str("SMS_TEMPLATE_APPLICATION_REGISTERED"),
+    "application_declined": env_str("SMS_TEMPLATE_APPLICATION_DECLINED"),
+}
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1)
 
 REST_FRAMEWORK = {

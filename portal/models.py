@@ -38,7 +38,12 @@ class SmsMessage(models.Model):
         return f"{self.get_template_display()} → {self.phone[-4:]}"
 
     def get_template_display(self) -> str:
-        return {"verification": "验证码"}.get(self.template, self.template)
+        labels = {
+            "verification": "验证码",
+            "application_registered": "网上申请结果（已登记）",
+            "application_declined": "网上申请结果（不予受理）",
+        }
+        return labels.get(self.template, self.template)
 
 
 class SmsCode(models.Model):
@@ -75,3 +80,64 @@ class PartyToken(models.Model):
     phone = models.CharField(max_length=20)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+
+
+class Application(models.Model):
+    """An online application (网上申请, SPEC §14): not a case until a clerk of the committee it
+    was routed to registers it (the case then starts with these data) or declines it with a
+    reason. The parties are kept as the registration's party fields (`applicant`, `respondent`:
+    role, name, id_type, id_number, phone, address …), checked like every party on submit."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        REGISTERED = "registered", "已登记"
+        DECLINED = "declined", "不予受理"
+
+    reference = models.CharField("申请编号", max_length=16, unique=True)
+    phone = models.CharField("申请人手机（已验证）", max_length=20, db_index=True)
+    applicant = models.JSONField("申请人", default=dict)
+    respondent = models.JSONField("被申请人", default=dict)
+    region = models.ForeignKey(
+        "cases.Region", verbose_name="纠纷发生地", on_delete=models.PROTECT, related_name="+"
+    )
+    organization = models.ForeignKey(
+        "cases.Organization", verbose_name="调委会", on_delete=models.PROTECT, related_name="+"
+    )
+    dispute_type = models.ForeignKey(
+        "cases.DisputeType", verbose_name="纠纷类型", on_delete=models.PROTECT, related_name="+"
+    )
+    facts = models.TextField("纠纷经过")
+    requests = models.TextField("申请事项")
+    rights_acknowledged = models.BooleanField("已阅读权利义务告知", default=False)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    case = models.OneToOneField(
+        "cases.Case",
+        verbose_name="登记的案件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="online_application",
+    )
+    decline_reason = models.TextField("不予受理理由", blank=True)
+    handled_by = models.ForeignKey(
+        "auth.User",
+        verbose_name="办理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField("办理时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", db_index=True)
+    intake_due = models.DateField("受理期限")
+    ip = models.CharField("提交地址", max_length=45, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网上申请"
+        ordering = ["submitted_at", "id"]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return f"网上申请 {self.reference}"

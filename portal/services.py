@@ -117,9 +117,9 @@ def code_request(*, phone: object, purpose: str, case_code: object = "") -> int:
     number = normalize_phone(phone)
     if purpose not in SmsCode.Purpose.values:
         raise InvalidInput("用途无效。", fields={"purpose": ["须为 apply、follow 或 sign。"]})
-    if purpose != SmsCode.Purpose.FOLLOW:
+    if purpose == SmsCode.Purpose.SIGN:
         raise InvalidInput(
-            "网上申请和签署协议暂未开通，请到调委会办理。",
+            "签署协议暂未开通，请到调委会办理。",
             fields={"purpose": ["暂未开通。"]},
         )
     now = timezone.now()
@@ -133,24 +133,40 @@ def code_request(*, phone: object, purpose: str, case_code: object = "") -> int:
             raise TooManyRequests(f"验证码发送太频繁，请 {wait} 秒后再试。")
         if recent.count() >= CODES_PER_DAY:
             raise TooManyRequests("这个手机号码今天获取验证码的次数已用完，请明天再试。")
-        case = _party_case(normalize_case_code(case_code), number)
+        # An application's code goes to any phone: proving the number is the point.
+        applying = purpose == SmsCode.Purpose.APPLY
+        case = None if applying else _party_case(normalize_case_code(case_code), number)
         code = f"{secrets.randbelow(10**6):06d}"
         SmsCode.objects.create(
             phone=number,
             purpose=purpose,
             case=case,
             code_hash=_digest(code),
-            sent=case is not None,
+            sent=applying or case is not None,
             created_at=now,
             expires_at=now + CODE_VALID,
         )
-        if case is not None:
+        if applying or case is not None:
             sms_enqueue(phone=number, template="verification", params={"code": code}, case=None)
     return int(CODE_VALID.total_seconds())
 
 
 def code_check(*, phone: object, purpose: str, code: object, case_code: object = "") -> Case:
     """The case the code was sent for, once; CodeRejected with a plain answer otherwise."""
+    row = _code_use(phone=phone, purpose=purpose, code=code, case_code=case_code)
+    assert row.case is not None
+    case: Case = row.case
+    return case
+
+
+def phone_check(*, phone: object, code: object) -> str:
+    """The phone of an online application, proven by its `apply` code (used once); the
+    normalized number, or CodeRejected as for `code_check`."""
+    row = _code_use(phone=phone, purpose=SmsCode.Purpose.APPLY, code=code)
+    return row.phone
+
+
+def _code_use(*, phone: object, purpose: str, code: object, case_code: object = "") -> SmsCode:
     number = normalize_phone(phone)
     typed = str(code or "").strip()
     wanted = normalize_case_code(case_code)
@@ -170,9 +186,8 @@ def code_check(*, phone: object, purpose: str, code: object, case_code: object =
             row.save(update_fields=["tries", "used_at"])
     if refusal is not None:
         raise CodeRejected(refusal, fields={"sms_code": [refusal]})
-    assert row is not None and row.case is not None
-    case: Case = row.case
-    return case
+    assert row is not None
+    return row
 
 
 def _refusal(row: SmsCode | None, typed: str, wanted: str, now: dt.datetime) -> str | None:
@@ -185,6 +200,8 @@ def _refusal(row: SmsCode | None, typed: str, wanted: str, now: dt.datetime) -> 
         return "验证码输错已达5次，已失效，请重新获取。"
     row.tries += 1
     right = hmac.compare_digest(row.code_hash, _digest(typed))
+    if right and row.purpose == SmsCode.Purpose.APPLY:
+        return None
     if right and row.case is not None and row.case.party_code == wanted:
         return None
     if right:

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 # template (SMS_TEMPLATES) with the same parameters.
 TEXTS = {
     "verification": "您的验证码为{code}，5分钟内有效。请勿告诉他人；如非本人操作，请忽略本短信。",
+    # 网上申请结果 (SPEC §14): registered carries the case's party code (查询码).
+    "application_registered": "您的调解申请（编号{reference}）已由{organization}登记受理，"
+    "案件查询码{case_code}。可凭查询码和本手机号码查看调解进度。",
+    "application_declined": "您的调解申请（编号{reference}）{organization}不予受理，"
+    "理由：{reason}。如有疑问请联系该调委会。",
 }
 
 ALIYUN_ENDPOINT = "https://dysmsapi.aliyuncs.com/"

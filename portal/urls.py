@@ -10,4 +10,6 @@ urlpatterns = [
     path("case/", views.case, name="case"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("leave/", views.leave, name="leave"),
+    path("apply/", views.apply, name="apply"),
+    path("apply/done/", views.apply_done, name="apply-done"),
 ]

@@ -13,12 +13,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import Case
+from cases.choices import IdType, RegionLevel
+from cases.models import Case, DisputeType, Organization, Region
 from core.errors import DomainError
-from portal import follow, services
+from core.net import client_ip
+from documents import labels
+from portal import applications, follow, services
 
 PARTY = "portal_party"  # {"case": pk, "phone": …, "until": epoch seconds}
 PENDING = "portal_pending"  # {"case_code": …, "phone": …} between the two steps
+APPLIED = "portal_applied"  # {"reference": …, "organization": …} for the done page
 
 
 def _party(request: HttpRequest) -> tuple[Case, str] | None:
@@ -115,3 +119,123 @@ def leave(request: HttpRequest) -> HttpResponse:
     request.session.pop(PARTY, None)
     request.session.pop(PENDING, None)
     return redirect("portal:start")
+
+
+# --- 网上申请 (SPEC §14) ---------------------------------------------------------------------
+
+APPLY_FIELDS = (
+    "phone",
+    "sms_code",
+    "applicant_name",
+    "applicant_gender",
+    "applicant_id_type",
+    "applicant_id_number",
+    "applicant_address",
+    "respondent_name",
+    "respondent_phone",
+    "respondent_address",
+    "region",
+    "dispute_type",
+    "facts",
+    "requests",
+)
+APPLY_ID_TYPES = [
+    (IdType.RESIDENT_ID, "居民身份证"),
+    (IdType.HMT_RESIDENCE, "港澳台居民居住证"),
+    (IdType.HK_MACAO_PERMIT, "港澳居民来往内地通行证"),
+    (IdType.TAIWAN_PERMIT, "台湾居民来往大陆通行证"),
+    (IdType.FOREIGN_PERMANENT, "外国人永久居留身份证"),
+    (IdType.NONE, "没有证件 / 不记得"),
+]
+
+
+def _villages() -> list[tuple[str, list[Region]]]:
+    """The villages with a committee, grouped under their township, for the select."""
+    rows = (
+        Region.objects.filter(
+            level=RegionLevel.VILLAGE, pk__in=Organization.objects.values("region")
+        )
+        .select_related("parent")
+        .order_by("path")
+    )
+    groups: dict[str, list[Region]] = {}
+    for region in rows:
+        groups.setdefault(region.parent.name if region.parent else "", []).append(region)
+    return list(groups.items())
+
+
+def _region(value: str) -> Region | None:
+    region: Region | None = (
+        Region.objects.filter(pk=int(value)).first() if value.isdecimal() else None
+    )
+    return region
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """One page, five short sections; 获取验证码 and 提交申请 are two buttons of the same form,
+    so what was typed stays whichever is pressed (no script needed)."""
+    values = {k: str(request.POST.get(k) or "").strip() for k in APPLY_FIELDS}
+    values["rights"] = "on" if request.POST.get("rights_acknowledged") else ""
+    if not values["applicant_id_type"]:
+        values["applicant_id_type"] = IdType.RESIDENT_ID
+    error, notice, fields = "", "", {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "code":
+                services.code_request(phone=values["phone"], purpose="apply")
+                notice = f"验证码已发到尾号{values['phone'][-4:]}的手机，5分钟内有效。"
+            else:
+                submitted = applications.application_submit(
+                    phone=values["phone"],
+                    sms_code=values["sms_code"],
+                    applicant={
+                        "name": values["applicant_name"],
+                        "gender": values["applicant_gender"],
+                        "id_type": values["applicant_id_type"],
+                        "id_number": values["applicant_id_number"],
+                        "address": values["applicant_address"],
+                    },
+                    respondent={
+                        "name": values["respondent_name"],
+                        "phone": values["respondent_phone"],
+                        "address": values["respondent_address"],
+                    },
+                    region=_region(values["region"]),
+                    dispute_type=DisputeType.objects.filter(
+                        taxonomy__is_current=True, code=values["dispute_type"]
+                    ).first(),
+                    facts=values["facts"],
+                    requests=values["requests"],
+                    rights_acknowledged=values["rights"] == "on",
+                    ip=client_ip(request),
+                )
+                request.session[APPLIED] = {
+                    "reference": submitted.application.reference,
+                    "organization": submitted.organization.name,
+                }
+                return redirect("portal:apply-done")
+        except DomainError as refused:
+            error = str(refused.message)
+            fields = {k.replace(".", "_"): v[0] for k, v in (refused.fields or {}).items() if v}
+    context = {
+        "values": values,
+        "error": error,
+        "notice": notice,
+        "fields": fields,
+        "villages": _villages(),
+        "dispute_types": DisputeType.objects.filter(taxonomy__is_current=True),
+        "id_types": APPLY_ID_TYPES,
+        "rights": labels.RIGHTS,
+        "duties": labels.DUTIES,
+        "further": labels.NOTICE_FURTHER,
+    }
+    return render(request, "portal/apply.html", context)
+
+
+@never_cache
+def apply_done(request: HttpRequest) -> HttpResponse:
+    applied = request.session.get(APPLIED)
+    if not isinstance(applied, dict):
+        return redirect("portal:apply")
+    return render(request, "portal/apply_done.html", {"applied": applied})

@@ -1,29 +1,13 @@
-import json
-
 import pytest
+
+from tests.portal.helpers import make_outbox
 
 
 @pytest.fixture(autouse=True)
 def outbox(settings, tmp_path):
     """The `file` SMS backend writes under the test's own directory; `outbox.codes()` reads
-    the verification codes sent, oldest first."""
-    settings.SMS_BACKEND = "file"
-    settings.SMS_OUTBOX = tmp_path / "sms" / "outbox.jsonl"
-
-    class Outbox:
-        def lines(self):
-            if not settings.SMS_OUTBOX.exists():
-                return []
-            return [json.loads(x) for x in settings.SMS_OUTBOX.read_text().splitlines()]
-
-        def codes(self, phone=None):
-            return [
-                x["params"]["code"]
-                for x in self.lines()
-                if x["template"] == "verification" and phone in (None, x["phone"])
-            ]
-
-    return Outbox()
+    the verification codes sent, oldest first (tests/portal/helpers.py)."""
+    return make_outbox(settings, tmp_path)
 
 
 @pytest.fixture

@@ -35,7 +35,34 @@ def add_portal(w) -> None:
         expires_at=timezone.now() + timezone.timedelta(hours=2),
     )
     w.party_document = Document.objects.get(case=w.mediation, code="NOT")
+    w.application = _application(w)
     w.other_party_document = Document.objects.get(case=w.case, code="NOT")
+
+
+def _application(w):
+    """A pending online application of 东村调委 (made as `application_submit` leaves one)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cases.models import DisputeType
+    from portal.models import Application
+
+    now = timezone.now()
+    return Application.objects.create(
+        reference="WSECURITY1",
+        phone="13800000099",
+        applicant={"name": "王网申", "id_type": "none", "phone": "13800000099"},
+        respondent={"name": "李对方"},
+        region=w.east_village,
+        organization=w.east,
+        dispute_type=DisputeType.objects.get(code="neighbour", taxonomy__is_current=True),
+        facts="堆土挡路",
+        requests="运走",
+        rights_acknowledged=True,
+        submitted_at=now,
+        intake_due=timezone.localdate(now) + dt.timedelta(days=3),
+    )
 
 
 def party_client_setup(client, w) -> None:
@@ -45,7 +72,33 @@ def party_client_setup(client, w) -> None:
 
 def portal_recipes(Recipe) -> dict:
     follow = {"phone": "13900000009", "purpose": "follow", "case_code": "AAAAAAAA"}
+
+    def application(w) -> dict:
+        return {
+            "phone": "13900000009",
+            "sms_code": "123456",
+            "applicant": {"name": "王网申", "id_type": "none"},
+            "respondent": {"name": "李对方"},
+            "region": w.east_village.pk,
+            "dispute_type": "neighbour",
+            "facts": "堆土挡路",
+            "requests": "运走",
+            "rights_acknowledged": True,
+        }
+
     return {
+        "api:public-applications": lambda w: Recipe(method="POST", data=application(w)),
+        "applications:detail": lambda w: Recipe({"pk": w.application.pk}),
+        "applications:register": lambda w: Recipe({"pk": w.application.pk}, method="POST", data={}),
+        "applications:decline": lambda w: Recipe(
+            {"pk": w.application.pk}, method="POST", data={"reason": "已向法院起诉"}
+        ),
+        "api:application-register": lambda w: Recipe(
+            {"pk": w.application.pk}, method="POST", data={}
+        ),
+        "api:application-decline": lambda w: Recipe(
+            {"pk": w.application.pk}, method="POST", data={"reason": "已向法院起诉"}
+        ),
         "portal:document": lambda w: Recipe({"pk": w.party_document.pk}),
         "portal:document [another case]": lambda w: Recipe({"pk": w.other_party_document.pk}),
         "portal:leave": lambda w: Recipe(method="POST", data={}),

@@ -167,7 +167,7 @@ def test_public_endpoints_are_throttled_per_address(client, db, settings):
 def test_purposes_not_built_yet_are_refused_plainly(client, db):
     r = client.post(
         "/api/v1/public/sms-codes/",
-        {"phone": APPLICANT, "purpose": "apply"},
+        {"phone": APPLICANT, "purpose": "sign"},
         content_type="application/json",
     )
     assert r.status_code == 400 and "暂未开通" in r.json()["error"]["message"]

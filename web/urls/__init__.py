@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/", include("web.urls.cases")),
     path("supervision/", include("web.urls.supervision")),
     path("tasks/", include("web.urls.tasks")),
+    path("applications/", include("web.urls.applications")),
     path("screening/", include("web.urls.screening")),
     path("county/", include("web.urls.county")),
     path("verify/<str:token>/", verify.verify, name="verify"),

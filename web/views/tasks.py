@@ -16,6 +16,7 @@ from viewflow.workflow.models import Task
 from cases import scope
 from cases.models import Case
 from documents.models import Document
+from portal import applications
 from web import actions
 from workflows import deadlines, flows, selectors
 from workflows.models import Notification
@@ -51,7 +52,15 @@ def task_list(request):
         }
         for task, case in zip(page, cases, strict=True)
     ]
-    return render(request, "workflows/tasks.html", {"page": page, "count": page.paginator.count})
+    # 网上申请 waiting for this clerk's committee (SPEC §14), before the case tasks: each has
+    # the 3-day intake term.
+    pending = list(applications.pending_for_handler(request.user)[:50])
+    context = {
+        "page": page,
+        "count": page.paginator.count + len(pending),
+        "applications": pending,
+    }
+    return render(request, "workflows/tasks.html", context)
 
 
 @login_required
