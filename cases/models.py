@@ -89,6 +89,10 @@ class Organization(models.Model):
     )
     seal_name = models.CharField("印章名称", max_length=100)
     region = models.ForeignKey(Region, verbose_name="所在区域", on_delete=models.PROTECT)
+    # SPEC §13: where the parties apply for 司法确认 of this committee's agreements.
+    basic_court = models.CharField(
+        "基层人民法院", max_length=100, blank=True, help_text="例如“青山县人民法院”（司法确认）"
+    )
     signing_certificate = models.FileField(
         "签章证书（PKCS#12）", upload_to=certificate_path, storage=private_storage, blank=True
     )

@@ -87,10 +87,15 @@ def seed_reference() -> dict:
         DisputeType.objects.update_or_create(
             taxonomy=taxonomy, code=code, defaults={"name": name, "order": order}
         )
-    for name, code, village, _county in ORGANIZATIONS:
+    for name, code, village, county in ORGANIZATIONS:
         Organization.objects.update_or_create(
             short_code=code,
-            defaults={"name": name, "seal_name": name, "region": Region.objects.get(name=village)},
+            defaults={
+                "name": name,
+                "seal_name": name,
+                "region": Region.objects.get(name=village),
+                "basic_court": f"{county}人民法院",  # SPEC §13: 司法确认
+            },
         )
     admin, created = User.objects.get_or_create(
         username="admin",

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.choices import Source
-from cases.models import Agreement, Case, Organization, display_name
+from cases.models import Agreement, Case, DeadlineSettings, Organization, display_name
 from core.parsing import clean_terms
 from documents.labels import TITLES
 from documents.models import Document
@@ -189,6 +189,8 @@ def record_data(code: str, case: Case, record: Any, actor: User | None) -> dict[
             "content": record.content,
             "reply_by": _d(record.reply_by),
         }
+    if code in ("JCA", "JCB"):
+        return judicial_data(code, case, record)
     if code == "DOS":
         return {}
     raise ValueError(f"unknown document code {code}")
@@ -247,6 +249,45 @@ def feedback_data(case: Case) -> dict[str, Any]:
         "closing_reason": case.closing_reason,
         "closed_on": _d(timezone.localdate()),
     }
+
+
+def judicial_data(code: str, case: Case, record: Any) -> dict[str, Any]:
+    """JCA (司法确认申请书) and JCB (its bundle): the recorded application (JudicialConfirmation),
+    the court, and the agreement it asks the court to confirm, numbered and with its terms. The
+    bundle also names the documents it binds: the JCA scheduled with it and the issued AGR."""
+    agreement = record.agreement
+    window = dt.timedelta(days=DeadlineSettings.current().judicial_window_days)
+    data: dict[str, Any] = {
+        "court": record.court,
+        "applied_on": _d(record.applied_on),
+        "window_end": _d(agreement.effective_on + window),
+        "agreement": _agreement(agreement),
+    }
+    if code == "JCB":
+        documents = Document.objects.filter(case=case).exclude(status=Document.Status.SUPERSEDED)
+        jca = documents.filter(code="JCA").order_by("-version").first()
+        agr = documents.filter(
+            code="AGR", slot=f"r{agreement.pk}", status=Document.Status.ISSUED
+        ).order_by("-version")
+        data["application_document"] = jca.pk if jca else None
+        data["agreement_document"] = agr.values_list("pk", flat=True).first()
+        # The identity page (身份信息页): what the court checks of each applicant.
+        data["identity"] = [
+            {
+                "name": p.name,
+                "role_label": p.get_role_display(),
+                "kind": p.kind,
+                "id_type_label": p.get_id_type_display() if p.id_type else p.id_label,
+                "id_number": p.id_number,
+                "id_country": p.id_country,
+                "uscc": p.uscc,
+                "legal_representative": p.legal_representative or p.occupation,
+                "address": p.address,
+                "phone": p.phone,
+            }
+            for p in case.parties.all()
+        ]
+    return data
 
 
 def build_context(doc: Document, record: models.Model | None, actor: User | None) -> dict[str, Any]:

@@ -19,6 +19,8 @@ TITLES = {
     "FUV": "人民调解回访记录",
     "SUP": "督办通知书",
     "FBK": "矛盾纠纷调处情况反馈函",
+    "JCA": "司法确认申请书",
+    "JCB": "司法确认申请材料",
     "DOS": "人民调解卷宗",
 }
 
@@ -86,5 +88,22 @@ AGREEMENT_BINDING = (
 EXTENSION_TEXT = (
     "因纠纷情况复杂，在原定调解期限内难以调解终结。经征得各方当事人同意，本委员会决定延长调解期限。"
 )
+
+# 人民调解法 第三十三条; 民事诉讼法 特别程序 确认调解协议案件 (SPEC §13 司法确认).
+JUDICIAL_BASIS = (
+    f"根据{LAW}第三十三条和《中华人民共和国民事诉讼法》关于确认调解协议案件的规定，"
+    "经人民调解委员会调解达成调解协议后，双方当事人认为有必要的，可以自调解协议生效之日起"
+    "三十日内共同向人民法院申请司法确认。人民法院依法确认调解协议有效，一方当事人拒绝履行"
+    "或者未全部履行的，对方当事人可以向人民法院申请强制执行。"
+)
+
+# What the joint applicants undertake (the court's standard wording for 司法确认).
+JUDICIAL_UNDERTAKING = (
+    "申请人出于解决纠纷的目的自愿达成调解协议，没有恶意串通、规避法律的行为；"
+    "如果因为该协议内容而给他人造成损害的，愿意承担相应的民事责任和其他法律责任。"
+)
+
+# The bundle's last page (JCB): the parties' identity as the court checks it.
+IDENTITY_PAGE_TITLE = "当事人身份信息"
 
 RETENTION_NOTE = "本卷宗按人民调解工作档案管理规定立卷归档，未经批准不得拆卷、抽页。"

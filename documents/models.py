@@ -21,6 +21,8 @@ ORDER = [
     "EXT",
     "MED",
     "AGR",
+    "JCA",  # 司法确认申请书 and its bundle (SPEC §13), after the agreement they apply for
+    "JCB",
     "ORA",
     "TRM",
     "CLS",

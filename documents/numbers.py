@@ -36,6 +36,7 @@ WORDS = {
     "FUV": "访",
     "SUP": "督",
     "FBK": "反馈",
+    "JCA": "司确",
     "DOS": "卷",
 }
 # Used when the case number does not follow the default format.
@@ -52,6 +53,7 @@ LABELS = {
     "FUV": "回访",
     "SUP": "督办",
     "FBK": "反馈",
+    "JCA": "司法确认",
     "DOS": "卷宗",
 }
 # Kinds a case may hold several of: numbered with their ordinal within the case.

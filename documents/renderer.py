@@ -28,7 +28,8 @@ from django.template.loader import render_to_string
 
 from documents import labels
 
-CODES = tuple(code for code in labels.TITLES if code != "DOS")
+# DOS (the dossier) and JCB (the 司法确认 bundle) are assembled from other documents.
+CODES = tuple(code for code in labels.TITLES if code not in ("DOS", "JCB"))
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})")
@@ -78,6 +79,45 @@ def render_dossier(context: dict[str, Any]) -> RenderResult:
     seal = _seal(_seal_name("DOS", context))
     view.update(meta=_meta(context), entries=entries, law=labels, seal=seal)
     return render_html(render_to_string("documents/dossier.html", view), context)
+
+
+def render_identity_page(context: dict[str, Any]) -> RenderResult:
+    """The 司法确认 bundle's (JCB) page of the parties' identity (当事人身份信息)."""
+    view = _display(context)
+    view.update(
+        meta=_meta(context),
+        title=labels.IDENTITY_PAGE_TITLE,
+        law=labels,
+        qr=_qr_data_uri(context["document"].get("verify_url") or ""),
+        seal=_seal(_seal_name("JCB", context)),
+    )
+    return render_html(render_to_string("documents/identity.html", view), context)
+
+
+def render_bundle(
+    context: dict[str, Any], *, application: RenderResult, agreement: bytes
+) -> RenderResult:
+    """JCB, the one PDF a 司法确认 application is filed as (SPEC §13): the 申请书 (JCA) as
+    rendered from its own context, the issued 调解协议书 (AGR) as stored, then the parties'
+    identity page. Pages are copied, not re-laid out, so the agreement reads as it was issued."""
+    from io import BytesIO
+
+    from pypdf import PdfReader, PdfWriter
+
+    identity = render_identity_page(context)
+    writer = PdfWriter()
+    for part in (application.pdf, agreement, identity.pdf):
+        writer.append(PdfReader(BytesIO(part)))
+    # The same bytes for the same inputs (no random /ID, no time of merging).
+    writer.add_metadata({"/Title": _meta(context)["title"], "/Author": _meta(context)["author"]})
+    out = BytesIO()
+    writer.write(out)
+    pages = len(writer.pages)
+    return RenderResult(
+        pdf=out.getvalue(),
+        pages=pages,
+        missing_glyphs=application.missing_glyphs or identity.missing_glyphs,
+    )
 
 
 # --- template context -------------------------------------------------------------------------

@@ -35,6 +35,8 @@ def _number(case: Case, code: str, slot: str, record: Any) -> str:
     if code in ("AGR", "ORA"):
         agreement_number: str = record.number
         return agreement_number
+    if code == "JCB":  # the bundle is filed under its application's number
+        code = "JCA"
     # A new version (a correction) keeps the number of the one it replaces.
     earlier = Document.objects.filter(case=case, code=code, slot=slot).order_by("version")
     if number := earlier.values_list("number", flat=True).first():
@@ -51,7 +53,7 @@ def dossier_documents(case: Case) -> list[Document]:
         case=case,
         superseded_by__isnull=True,
         status__in=[Document.Status.ISSUED, Document.Status.PENDING],
-    ).exclude(code="DOS")
+    ).exclude(code__in=("DOS", "JCB"))  # JCB binds copies of JCA and AGR
     return sorted(docs, key=lambda d: (ORDER.index(d.code), d.created_at, d.pk))
 
 
@@ -141,6 +143,8 @@ def document_issue(pk: int) -> Document:
     try:
         if doc.code == "DOS":
             result = renderer.render_dossier(doc.context)
+        elif doc.code == "JCB":
+            result = _render_bundle(doc)
         else:
             result = renderer.render_document(doc.code, doc.context)
         pdf = signing.sign_for(doc.code, doc.context, result.pdf)
@@ -176,6 +180,25 @@ def document_issue(pk: int) -> Document:
         )
         doc.refresh_from_db()
         return doc
+
+
+def _render_bundle(doc: Document) -> Any:
+    """JCB: the JCA re-rendered from its frozen context (the same page it issues) and the
+    AGR's stored bytes, bound with the identity page (documents.renderer.render_bundle)."""
+    from documents import renderer
+
+    record = doc.context["record"]
+    application = Document.objects.get(pk=record["application_document"], case_id=doc.case_id)
+    agreement = Document.objects.get(
+        pk=record["agreement_document"], case_id=doc.case_id, status=Document.Status.ISSUED
+    )
+    with agreement.file.open("rb") as handle:
+        agreement_pdf = handle.read()
+    return renderer.render_bundle(
+        doc.context,
+        application=renderer.render_document("JCA", application.context),
+        agreement=agreement_pdf,
+    )
 
 
 def document_retry(doc: Document, *, actor: Viewer) -> Document:

@@ -12,6 +12,7 @@ from django_stubs_ext import StrOrPromise
 
 from web import forms
 from workflows import selectors, services
+from workflows.services import judicial
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,15 @@ ACTIONS: dict[str, Action] = {
             lambda case, actor, ip, d: services.judicial_confirmation_add(
                 case, actor=actor, ip=ip, **d
             ),
+        ),
+        Action(
+            "judicial_apply",
+            _("申请司法确认"),
+            forms.ConfirmForm,
+            lambda case, actor, ip, d: services.judicial_confirmation_apply(
+                case, actor=actor, ip=ip
+            ),
+            shown=lambda case: judicial.may_apply(case),
         ),
         Action(
             "party_add",

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.choices import OPEN_STATUSES, RiskLevel, Status
+from cases.choices import OPEN_STATUSES, AgreementKind, RiskLevel, Status
 from cases.models import Agreement, Case, DeadlineSettings
 
 # Set only while a past case is entered from a register (services' `imported=`): the service
@@ -65,6 +65,25 @@ def stage_deadline(case: Case, *, on: dt.date | None = None) -> dt.date | None:
 def judicial_window_end(agreement: Agreement) -> dt.date:
     return agreement.effective_on + dt.timedelta(
         days=DeadlineSettings.current().judicial_window_days
+    )
+
+
+# SPEC §13: the 司法确认 window's warning starts on its 25th day (of 30).
+JUDICIAL_WARN_FROM_DAY = 25
+
+
+def judicial_warning_q(on: dt.date | None = None) -> Q:
+    """Written agreements (an Agreement filter) from day 25 of their window to its last day with
+    no application recorded, of cases where the application can still be made."""
+    on = on or today()
+    window = DeadlineSettings.current().judicial_window_days
+    return Q(
+        kind=AgreementKind.WRITTEN,
+        superseded_by__isnull=True,
+        effective_on__lte=on - dt.timedelta(days=min(JUDICIAL_WARN_FROM_DAY, window)),
+        effective_on__gte=on - dt.timedelta(days=window),
+        case__status__in=(Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
+        judicialconfirmation__isnull=True,
     )
 
 

@@ -21,7 +21,7 @@ from workflows.models import Notification
 if TYPE_CHECKING:
     from django.contrib.auth.models import User as UserModel
 
-    from cases.models import Case, SupervisionNotice
+    from cases.models import Agreement, Case, SupervisionNotice
     from screening.models import Lead, Sweep
 
 User = get_user_model()
@@ -112,6 +112,19 @@ def due_soon(case: Case) -> None:
         case,
         Notification.Kind.DUE_SOON,
         f"{case.number}：{case.get_status_display()}阶段将于{case.deadline}到期",
+    )
+
+
+@in_official_language
+def judicial_due_soon(agreement: Agreement, window_end: object) -> None:
+    """SPEC §13: from day 25 of the 30 days, no 司法确认 application yet (sla_sweep, once)."""
+    case = agreement.case
+    _send(
+        list(case.mediators.all()) + list(committee(case)),
+        case,
+        Notification.Kind.DUE_SOON,
+        f"{case.number}：调解协议{agreement.number}的司法确认申请期限将于{window_end}届满，"
+        "当事人需要司法确认的，请及时申请",
     )
 
 

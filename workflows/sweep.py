@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from cases.models import Case
+from cases.models import Agreement, Case
 from screening.models import Lead
 from workflows import deadlines, notify
 from workflows.models import Notification
@@ -31,6 +31,24 @@ class SweepResult(NamedTuple):
         )
 
 
+def judicial_reminders() -> int:
+    """SPEC §13: once per agreement, from day 25 of the 司法确认 window while no application is
+    recorded (counted with the due-soon reminders)."""
+    sent = 0
+    agreements = Agreement.objects.filter(deadlines.judicial_warning_q()).select_related("case")
+    for agreement in agreements.iterator(chunk_size=500):
+        end = deadlines.judicial_window_end(agreement)
+        already = Notification.objects.filter(
+            case=agreement.case_id,
+            kind=Notification.Kind.DUE_SOON,
+            message__contains=f"{agreement.number}的司法确认申请期限将于{end}",
+        ).exists()
+        if not already:
+            notify.judicial_due_soon(agreement, end)
+            sent += 1
+    return sent
+
+
 def sla_sweep() -> SweepResult:
     overdue = sum(
         case_mark_overdue(case)
@@ -44,6 +62,7 @@ def sla_sweep() -> SweepResult:
         if not already:
             notify.due_soon(case)
             reminded += 1
+    reminded += judicial_reminders()
     alerts = mediator_alerts_send(deadlines.today())  # SPEC §15: term and training alerts
     # SPEC §13: leads past their triage or check date; units yet to report 2 days before a
     # sweep ends.

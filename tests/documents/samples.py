@@ -229,6 +229,17 @@ RECORDS["FBK"] = {
     "closing_reason": "",
     "closed_on": "2026-11-28",
 }
+# 司法确认申请书 (SPEC §13): documents.context.judicial_data.
+RECORDS["JCA"] = {
+    "court": "青山县人民法院",
+    "applied_on": "2026-12-10",
+    "window_end": "2026-12-27",
+    "agreement": {
+        key: RECORDS["AGR"][key]
+        for key in ("number", "terms", "performance_method", "performance_deadline", "amount")
+    }
+    | {"effective_on": "2026-11-27", "numbered_terms": []},
+}
 RECORDS["ORA"] = {
     **RECORDS["AGR"],
     "number": "（2026）东村调委调协字第0004号",
@@ -252,6 +263,7 @@ DOCUMENT_NUMBERS = {
     "FUV": "（2026）东村调委访字第0007-1号",
     "SUP": "（2026）东村调委督字第0007-1号",
     "FBK": "（2026）东村调委反馈字第0007号",
+    "JCA": "（2026）东村调委司确字第0007号",
     "DOS": "（2026）东村调委卷字第0007号",
 }
 
@@ -286,6 +298,7 @@ TITLES = {
     "FUV": "人民调解回访记录",
     "SUP": "督办通知书",
     "FBK": "矛盾纠纷调处情况反馈函",
+    "JCA": "司法确认申请书",
     "DOS": "人民调解卷宗",
 }
 

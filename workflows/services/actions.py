@@ -57,6 +57,13 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({CLERK, DIRECTOR, ASSIGNED}),
         (Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
     ),
+    # SPEC §13: assemble the 司法确认 application (JCA + bundle) and record it
+    # (workflows.services.judicial).
+    "judicial_apply": ActionRule(
+        "申请司法确认",
+        frozenset({CLERK, DIRECTOR, ASSIGNED}),
+        (Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
+    ),
 }
 
 
