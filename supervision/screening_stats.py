@@ -1,6 +1,6 @@
 """The 排查 report (矛盾纠纷排查调处情况统计表, SPEC §13), computed in the database with the
-machinery of supervision.stats (its `Selection`, `counts_by` — one GROUPING SETS pass on
-PostgreSQL — `rate` and `child_of`). One implementation with several outputs: the page, its
+machinery of supervision.stats (its `Selection`, `rate` and `child_of`; one grouped pass over
+the leads, grouped by region path, dispute type and sweep). One implementation with several outputs: the page, its
 .xlsx and PDF and GET /api/v1/stats/screening/ all read `screening_table`.
 
 The cohort is the leads the user may see (`Lead.objects.visible_to`, screening/scope.py) whose
@@ -26,7 +26,7 @@ from cases.models import DisputeType, Region
 from core.errors import InvalidInput
 from screening.models import Lead, LeadStatus, SweepReport
 from supervision import access
-from supervision.stats import LOCAL_ROOT, TZ, Selection, child_of, counts_by, rate
+from supervision.stats import LOCAL_ROOT, TZ, Selection, child_of, rate
 from workflows import deadlines
 
 GROUP_MAJOR, GROUP_FIGHT = 5, 10
@@ -171,14 +171,19 @@ def reports(sel: Selection) -> QuerySet[SweepReport]:
     )
 
 
+def unreported_q() -> Q:
+    """A sweep lead whose unit (its region) filed no report for that sweep."""
+    return Q(sweep__isnull=False) & ~Q(
+        Exists(SweepReport.objects.filter(sweep=OuterRef("sweep"), region=OuterRef("region")))
+    )
+
+
 def lead_aggregates(*, units: bool = True) -> dict:
     """Counts over leads. `units_by_leads` — the sweeps a region's units reported by leads alone
     (no report filed) — is per region path (a path is one region, so distinct sweeps are
-    distinct (sweep, unit) pairs); the totals add the paths up."""
+    distinct (sweep, unit) pairs); the totals add the paths up. `_counts` groups by sweep too and
+    counts `unreported` leads instead (units=False): the same figure without COUNT(DISTINCT)."""
     done = SUCCESS
-    unreported = Q(sweep__isnull=False) & ~Q(
-        Exists(SweepReport.objects.filter(sweep=OuterRef("sweep"), region=OuterRef("region")))
-    )
     aggs = {
         "leads": Count("pk"),
         "leads_major": Count("pk", filter=Q(people_involved__gte=GROUP_MAJOR)),
@@ -194,7 +199,7 @@ def lead_aggregates(*, units: bool = True) -> dict:
         ),
     }
     if units:  # a unit whose sweep leads are in but that filed no report has reported
-        aggs["units_by_leads"] = Count("sweep_id", distinct=True, filter=unreported)
+        aggs["units_by_leads"] = Count("sweep_id", distinct=True, filter=unreported_q())
     return aggs
 
 
@@ -230,26 +235,36 @@ class _Counts:
 
 
 def _counts(sel: Selection) -> _Counts:
-    """Two grouped passes: by region path (its totals are the table's), and by dispute type over
-    the typed leads (a NULL type would read as the totals row of GROUPING SETS); the untyped
-    leads are the difference of the two totals."""
-    totals, groups = counts_by(leads(sel), lead_aggregates(), ("region",))
-    by_path = {path: dict(row) for path, row in groups["region"].items()}
-    totals = dict(totals or {})
-    totals["units_by_leads"] = sum(row.get("units_by_leads") or 0 for row in by_path.values())
-    typed_totals, typed = counts_by(
-        leads(sel).filter(dispute_type__isnull=False),
-        lead_aggregates(units=False),
-        ("dispute_type",),
+    """One pass over the cohort, grouped by (region path, dispute type, sweep) — a few hundred
+    rows, not one per lead — summed here by path (with the totals) and by type (None: 未分类).
+    A region path is one unit and "reported by leads alone" depends only on (sweep, unit), so a
+    path's `units_by_leads` is the number of its sweeps whose group has unreported leads (the
+    COUNT(DISTINCT sweep) of `lead_aggregates`, without its sort)."""
+    groups = (
+        leads(sel)
+        .order_by()
+        .values("region_path", "dispute_type_id", "sweep_id")
+        .annotate(**lead_aggregates(units=False), unreported=Count("pk", filter=unreported_q()))
     )
-    by_type = dict(typed["dispute_type"])
-    untyped = {k: (totals.get(k) or 0) - ((typed_totals or {}).get(k) or 0) for k in LEAD_KEYS}
-    if untyped["leads"]:
-        by_type[None] = untyped
+    totals = dict.fromkeys(LEAD_KEYS, 0)
+    by_path: dict[str, dict] = {}
+    by_type: dict[Any, dict] = {}
+    units: dict[str, set] = {}
+    for row in groups:
+        path, dtype = row["region_path"], row["dispute_type_id"]
+        counts = {k: row[k] for k in LEAD_KEYS}
+        _add(totals, counts)
+        _add(by_path.setdefault(path, dict.fromkeys([*LEAD_KEYS, "units_by_leads"], 0)), counts)
+        _add(by_type.setdefault(dtype, dict.fromkeys(LEAD_KEYS, 0)), counts)
+        if row["unreported"]:
+            units.setdefault(path, set()).add(row["sweep_id"])
+    for path, sweeps in units.items():
+        by_path[path]["units_by_leads"] = len(sweeps)
+    totals["units_by_leads"] = sum(len(sweeps) for sweeps in units.values())
     rows = reports(sel).order_by().values("region__path").annotate(n=Count("pk"))
-    for row in rows:
-        by_path.setdefault(row["region__path"], {})["reports"] = row["n"]
-        totals["reports"] = totals.get("reports", 0) + row["n"]
+    for r in rows:
+        by_path.setdefault(r["region__path"], {})["reports"] = r["n"]
+        totals["reports"] = totals.get("reports", 0) + r["n"]
     return _Counts(totals, by_path, by_type)
 
 

@@ -82,7 +82,7 @@ from cases.models import (
 from cases.scope import Viewer, case_scope_q, is_admin, memberships
 from rollups import rollup
 from rollups.models import CaseRollup, DayHistogram
-from workflows import deadlines
+from workflows import deadlines, lead_selectors
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 HIGH_RISK = (RiskLevel.HIGH, RiskLevel.CRITICAL)
@@ -748,7 +748,16 @@ def dashboard(
         "monthly": figures["monthly"],
         "overdue": list(overdue_cases(sel, limit=list_size, today=today)),
         "high_risk": list(high_risk_cases(sel, limit=list_size)),
+        "leads_overdue": overdue_leads(sel),
     }
+
+
+def overdue_leads(sel: Selection) -> dict[str, int]:
+    """排查 (SPEC §13): leads in the selected region's subtree past their triage date (1 day for
+    high/critical risk, 3 otherwise) or their check date, as they stand today — not a figure of
+    the period — and how many of them are of high or critical risk. Scoped as leads are
+    (screening.scope) and counted with the lead list's filters, so its link lists them."""
+    return lead_selectors.overdue_leads_figures(sel.user, sel.region)
 
 
 def by_child_region(sel: Selection, *, today: dt.date | None = None) -> list[dict]:

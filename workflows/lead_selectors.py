@@ -10,11 +10,13 @@ from typing import Any
 from django.db.models import BooleanField, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 
+from cases.models import Region
 from cases.scope import Viewer
 from screening.models import Lead, Sweep
 from screening.scope import lead_acting_roles, sweep_scope_q
 from workflows import deadlines
 from workflows.lead_transitions import EVENT_LABELS, LEAD_SPECS
+from workflows.selectors import risk_at_least
 
 
 def leads_for(user: Viewer) -> QuerySet[Lead]:
@@ -42,14 +44,16 @@ def lead_detail_for(user: Viewer) -> QuerySet[Lead]:
 
 def filter_leads(leads: QuerySet[Lead], f: Mapping[str, Any]) -> QuerySet[Lead]:
     """The list filters, one implementation for the page and the API: status, region (a Region:
-    its subtree), risk (a level), overdue (bool), sweep (a Sweep or id), channel, mine (bool,
-    with `user`)."""
+    its subtree), risk (a level), risk_min (a level and those above: "high" is 高 and 重大),
+    overdue (bool), sweep (a Sweep or id), channel, reported_by (a user id)."""
     if f.get("status"):
         leads = leads.filter(status=f["status"])
     if f.get("region") is not None:
         leads = leads.filter(region_path__startswith=f["region"].path)
     if f.get("risk"):
         leads = leads.filter(risk_level=f["risk"])
+    if f.get("risk_min"):
+        leads = leads.filter(risk_level__in=risk_at_least(f["risk_min"]))
     if f.get("overdue") is True:
         leads = leads.filter(deadlines.lead_overdue_q())
     elif f.get("overdue") is False:
@@ -85,6 +89,16 @@ def sweeps_for(user: Viewer) -> QuerySet[Sweep]:
 
 def overdue_leads_count(user: Viewer) -> int:
     return Lead.objects.visible_to(user).filter(deadlines.lead_overdue_q()).count()
+
+
+def overdue_leads_figures(user: Viewer, region: Region | None = None) -> dict[str, int]:
+    """Overdue leads in scope (within `region`'s subtree if given), and how many of them are of
+    high or critical risk: counted with `filter_leads`, the filters the lead list's link uses."""
+    base = filter_leads(Lead.objects.visible_to(user), {"overdue": True, "region": region})
+    return {
+        "n": base.count(),
+        "high": filter_leads(base, {"risk_min": "high"}).count(),
+    }
 
 
 def lead_event_label(name: str) -> str:

@@ -205,12 +205,25 @@ class LeadFilterForm(Form):
         label="期限", choices=[("", "全部"), ("yes", "已超期")], required=False
     )
     sweep = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # the links of the supervision dashboard's 逾期线索 card (SPEC §13): a region's subtree,
+    # high and critical risk together
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "区域不存在。"},
+    )
+    risk_min = forms.ChoiceField(
+        choices=[("", "全部"), ("high", "高/重大")], required=False, widget=forms.HiddenInput
+    )
 
     def filters(self) -> dict:
         data = self.cleaned_data
         return {
             "status": data.get("status"),
             "risk": data.get("risk"),
+            "risk_min": data.get("risk_min"),
+            "region": data.get("region"),
             "channel": data.get("channel"),
             "overdue": True if data.get("overdue") == "yes" else None,
             "sweep": data.get("sweep"),
@@ -252,8 +265,13 @@ def lead_list(request):
     leads = lead_selectors.leads_for(user)
     mine = is_grid_worker_only(user)
     form = LeadFilterForm(request.GET or None)
+    narrowed = []  # the hidden filters, said in words above the count
     if form.is_bound and form.is_valid():
         leads = lead_selectors.filter_leads(leads, form.filters())
+        if form.cleaned_data.get("region") is not None:
+            narrowed.append(f"区域：{form.cleaned_data['region'].name}")
+        if form.cleaned_data.get("risk_min"):
+            narrowed.append("风险：高/重大")
     elif form.is_bound:
         leads = leads.none()
     page = Paginator(leads.order_by("-reported_at", "-pk"), 20).get_page(request.GET.get("page"))
@@ -266,6 +284,7 @@ def lead_list(request):
             "page": page,
             "form": form,
             "mine": mine,
+            "narrowed": narrowed,
             "query": query.urlencode(),
             "may_report": may_report(user),
         },

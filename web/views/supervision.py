@@ -88,6 +88,10 @@ def stats_page(template: str):
     return decorate
 
 
+def _lead_list(**params) -> str:
+    return f"{reverse('screening:leads')}?{urlencode(params)}"
+
+
 @stats_page("supervision/dashboard.html")
 def dashboard(request, sel, context):
     data = stats.dashboard(sel)
@@ -106,6 +110,11 @@ def dashboard(request, sel, context):
             "monthly": data["monthly"],
             "overdue": data["overdue"],
             "high_risk": data["high_risk"],
+            "leads_overdue": data["leads_overdue"],
+            "leads_overdue_url": _lead_list(region=sel.region.pk, overdue="yes"),
+            "leads_overdue_high_url": _lead_list(
+                region=sel.region.pk, overdue="yes", risk_min="high"
+            ),
             "top_type": max([r["received"] for r in figures["by_dispute_type"]] + [0]),
             "top_source": max([r["received"] for r in figures["by_source"]] + [0]),
             "top_region": max([r["received"] for r in figures["by_child_region"]] + [0]),

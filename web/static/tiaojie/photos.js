@@ -55,6 +55,7 @@
       var chosen = Array.prototype.slice.call(input.files || []);
       if (!chosen.length || !window.DataTransfer) return;
       input.dataset.shrinking = "1";
+      input.tjOriginals = chosen; // the lead form sends these when the location is to be kept
       Promise.all(chosen.map(shrink)).then(function (files) {
         var transfer = new DataTransfer();
         files.forEach(function (f) { transfer.items.add(f); });
