@@ -8,12 +8,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import exceptions, renderers, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +26,7 @@ from rest_framework.views import APIView
 from api.errors import errors
 from api.pagination import Pagination
 from api.serializers import OrganizationBriefSerializer, RegionBriefSerializer, StrictSerializer
-from api.views import IF_MATCH_RE
+from api.views import IF_MATCH_RE, FileAnswerView, PdfRenderer
 from cases import choices, scope
 from cases.models import Region
 from cases.validators import mask
@@ -471,15 +476,66 @@ class ClaimTransition(APIView):
             raise exceptions.NotFound(f"没有名为“{name}”的申报操作。")
         body = ClaimStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        version = None
-        header = request.headers.get("If-Match")
-        if header:
-            match = IF_MATCH_RE.fullmatch(header.strip())
-            if match is None:
-                raise exceptions.ValidationError({"If-Match": ["须为申报的 version（整数）。"]})
-            version = int(match["version"])
+        version = if_match_version(request)
         data = dict(body.validated_data)
         services.claim_transition(claim, name, actor=request.user, version=version, **data)
+        return claim_answer(request, claim.pk)
+
+
+class ShareInSerializer(StrictSerializer):
+    mediator = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="A mediator of the case (a user id)."
+    )
+    share = serializers.DecimalField(
+        max_digits=8, decimal_places=4, min_value=Decimal("0"), max_value=Decimal("100"),
+        help_text="A fraction (0.6) or a percentage (60); a line's shares add up to 1 or 100.",
+    )  # fmt: skip
+
+
+class SharesInSerializer(StrictSerializer):
+    shares = ShareInSerializer(many=True, allow_empty=False, max_length=50)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_shares(self, value):
+        if len({row["mediator"] for row in value}) != len(value):
+            raise serializers.ValidationError("同一调解员只能设定一次比例。")
+        return value
+
+
+def if_match_version(request) -> int | None:
+    header = request.headers.get("If-Match")
+    if not header:
+        return None
+    match = IF_MATCH_RE.fullmatch(header.strip())
+    if match is None:
+        raise exceptions.ValidationError({"If-Match": ["须为申报的 version（整数）。"]})
+    return int(match["version"])
+
+
+class ClaimLineShares(APIView):
+    @extend_schema(
+        tags=[TAG_SUBSIDIES],
+        request=SharesInSerializer,
+        parameters=[IF_MATCH],
+        responses={200: ClaimSerializer, **errors(400, 401, 403, 404, 409)},
+        description="The director sets the shares of one line between the case's mediators "
+        "while the claim is a draft (every mediator of the case once; fractions adding up to "
+        "1 or percentages adding up to 100); until then they share equally.",
+    )
+    def post(self, request, pk: int, line: int):
+        claim = read_claim(request, pk)
+        found = get_object_or_404(claim.lines.all(), pk=line)
+        body = SharesInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        shares = {row["mediator"]: row["share"] for row in body.validated_data["shares"]}
+        services.claim_set_shares(
+            claim,
+            actor=request.user,
+            line=found,
+            shares=shares,
+            reason=body.validated_data["reason"],
+            version=if_match_version(request),
+        )
         return claim_answer(request, claim.pk)
 
 
@@ -488,23 +544,12 @@ class XlsxRenderer(renderers.BaseRenderer):
     format = "xlsx"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        raise AssertionError("errors are rendered as JSON (ClaimExport.finalize_response)")
+        raise AssertionError("errors are rendered as JSON (FileAnswerView.finalize_response)")
 
 
-class ClaimExport(APIView):
+class ClaimExport(FileAnswerView):
     renderer_classes = [renderers.JSONRenderer, XlsxRenderer]
-
-    def perform_content_negotiation(self, request, force=False):
-        # As api.views.DocumentPdf: an empty `?format=` is an unknown format (404).
-        if not force and request.query_params.get("format", None) == "":
-            raise exceptions.NotFound("未知的格式。")
-        return super().perform_content_negotiation(request, force)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(getattr(request, "accepted_renderer", None), XlsxRenderer):
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = renderers.JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+    file_renderer = XlsxRenderer
 
     @extend_schema(
         tags=[TAG_SUBSIDIES],
@@ -588,10 +633,26 @@ class ReportRowSerializer(serializers.Serializer):
 class NoticeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     organization = serializers.IntegerField(source="organization_id")
-    deductions = serializers.ListField(child=serializers.DictField())
+    number = serializers.CharField(help_text="（2026）青山县评查整改字第0001号")
+    deductions = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="[{case, aspect, label, max, score, deducted, reason}]",
+    )
     issued_at = serializers.DateTimeField()
+    answer_by = serializers.DateField(allow_null=True)
     answer = serializers.CharField()
     answered_at = serializers.DateTimeField(allow_null=True)
+    sha256 = serializers.CharField()
+    pdf_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_pdf_url(self, notice) -> str | None:
+        """The 整改通知书 (RVW) PDF; null until it is rendered."""
+        request = self.context.get("request")
+        if not notice.file or request is None:
+            return None
+        url = reverse("api:review-notice-pdf", args=[notice.round_id, notice.pk])
+        return request.build_absolute_uri(url)
 
 
 class AnswerInSerializer(StrictSerializer):
@@ -694,9 +755,8 @@ class ReviewNotices(APIView):
     def get(self, request, pk: int):
         round_ = read_round(request, pk)
         orgs = {i.organization_id for i in _items_for(request.user, round_)}
-        return Response(
-            NoticeSerializer(round_.notices.filter(organization_id__in=orgs), many=True).data
-        )
+        notices = round_.notices.filter(organization_id__in=orgs)
+        return Response(NoticeSerializer(notices, many=True, context={"request": request}).data)
 
     @extend_schema(
         tags=["reviews"],
@@ -707,7 +767,10 @@ class ReviewNotices(APIView):
     def post(self, request, pk: int):
         round_ = read_round(request, pk)
         notices = services.review_issue_notices(round_, actor=request.user)
-        return Response(NoticeSerializer(notices, many=True).data, status=status.HTTP_201_CREATED)
+        for notice in notices:  # rendered after the request's commit (ATOMIC_REQUESTS off)
+            notice.refresh_from_db()
+        data = NoticeSerializer(notices, many=True, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class ReviewNoticeAnswer(APIView):
@@ -723,7 +786,30 @@ class ReviewNoticeAnswer(APIView):
         body = AnswerInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.review_answer(found, actor=request.user, **body.validated_data)
-        return Response(NoticeSerializer(found).data)
+        return Response(NoticeSerializer(found, context={"request": request}).data)
+
+
+class ReviewNoticePdf(FileAnswerView):
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+    file_renderer = PdfRenderer
+
+    @extend_schema(
+        tags=["reviews"],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            **errors(401, 404, 409),
+        },
+        description="The 整改通知书 (RVW) PDF of one committee: whoever sees the notice (the "
+        "round's supervisors, the committee); 409 until it is rendered.",
+    )
+    def get(self, request, pk: int, notice: int):
+        round_ = read_round(request, pk)
+        found = reviews.notice_pdf(request.user, round_, notice)
+        response = FileResponse(
+            found.file.open("rb"), content_type="application/pdf", filename=f"RVW-{found.pk}.pdf"
+        )
+        response["ETag"] = f'"{found.sha256}"'
+        return response
 
 
 urlpatterns = [
@@ -738,6 +824,11 @@ urlpatterns = [
         ClaimTransition.as_view(),
         name="claim-transition",
     ),
+    path(
+        "subsidies/claims/<int:pk>/lines/<int:line>/shares/",
+        ClaimLineShares.as_view(),
+        name="claim-shares",
+    ),
     path("subsidies/claims/<int:pk>/export.xlsx", ClaimExport.as_view(), name="claim-export"),
     path("reviews/", ReviewList.as_view(), name="reviews"),
     path("reviews/<int:pk>/items/", ReviewItems.as_view(), name="review-items"),
@@ -750,5 +841,10 @@ urlpatterns = [
         "reviews/<int:pk>/notices/<int:notice>/answer/",
         ReviewNoticeAnswer.as_view(),
         name="review-answer",
+    ),
+    path(
+        "reviews/<int:pk>/notices/<int:notice>/pdf/",
+        ReviewNoticePdf.as_view(),
+        name="review-notice-pdf",
     ),
 ]

@@ -18,7 +18,10 @@ from api.errors import errors
 from api.serializers import StrictSerializer
 from api.throttling import _SettingsRateThrottle
 from api.views import DocumentPdf
-from portal import follow, services
+from cases.choices import Gender, IdType
+from cases.models import DisputeType, Region
+from core.net import client_ip
+from portal import applications, follow, services
 from portal.models import PartyToken
 
 
@@ -126,6 +129,98 @@ class PublicCaseSerializer(serializers.Serializer):
     other_parties = NameSerializer(many=True)
 
 
+class ApplicantSerializer(StrictSerializer):
+    """The applicant (a person): the phone is the verified one of the request."""
+
+    role = serializers.RegexField(r"^applicant$", required=False, help_text="applicant")
+    kind = serializers.RegexField(r"^person$", required=False, help_text="person")
+    name = serializers.CharField(max_length=100)
+    gender = serializers.ChoiceField(choices=Gender.choices, required=False, allow_blank=True)
+    id_type = serializers.ChoiceField(choices=IdType.choices)
+    id_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    id_country = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, help_text="ignored: the verified phone"
+    )
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RespondentSerializer(StrictSerializer):
+    """The other party: the name, and the phone and address if known."""
+
+    role = serializers.RegexField(r"^respondent$", required=False, help_text="respondent")
+    kind = serializers.RegexField(r"^person$", required=False, help_text="person")
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ApplicationRequestSerializer(StrictSerializer):
+    phone = serializers.RegexField(MOBILE, max_length=11, error_messages=MOBILE_MESSAGE)
+    sms_code = serializers.CharField(max_length=12)
+    applicant = ApplicantSerializer()
+    respondent = RespondentSerializer()
+    region = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text="The village (村/社区) where the dispute is."
+    )
+    dispute_type = serializers.SlugField(max_length=32, help_text="A code of /dispute-types/.")
+    facts = serializers.CharField(max_length=5000)
+    requests = serializers.CharField(max_length=2000)
+    rights_acknowledged = serializers.BooleanField()
+
+    def validate_region(self, value):
+        found = Region.objects.filter(pk=value).first()
+        if found is None:
+            raise serializers.ValidationError("所选的村（社区）不存在。")
+        return found
+
+    def validate_dispute_type(self, value):
+        found = DisputeType.objects.filter(taxonomy__is_current=True, code=value).first()
+        if found is None:
+            raise serializers.ValidationError(f"未知的纠纷类型代码“{value}”。")
+        return found
+
+
+class ApplicationOrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ApplicationAnswerSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    organization = ApplicationOrganizationSerializer()
+
+
+class Applications(Public):
+    @extend_schema(
+        tags=["public"],
+        auth=[],
+        request=ApplicationRequestSerializer,
+        responses={201: ApplicationAnswerSerializer, **errors(400, 429)},
+        description="An online application (网上申请, SPEC §14), after `POST public/sms-codes/` "
+        "with purpose `apply`. Routed to the committee of the village `region`; limits per "
+        "phone (3 pending, 5 a day) and per client address (10 a day) answer 429.",
+    )
+    def post(self, request):
+        data = ApplicationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = dict(data.validated_data)
+        applicant = dict(body.pop("applicant"))
+        for key in ("role", "kind", "phone"):
+            applicant.pop(key, None)
+        respondent = dict(body.pop("respondent"))
+        respondent.pop("role", None)
+        respondent.pop("kind", None)
+        submitted = applications.application_submit(
+            applicant=applicant, respondent=respondent, ip=client_ip(request), **body
+        )
+        answer = {
+            "reference": submitted.application.reference,
+            "organization": {"id": submitted.organization.pk, "name": submitted.organization.name},
+        }
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
 class SmsCodes(Public):
     @extend_schema(
         tags=["public"],
@@ -195,6 +290,7 @@ class PublicDocumentPdf(DocumentPdf):
 urlpatterns = [
     path("sms-codes/", SmsCodes.as_view(), name="public-sms-codes"),
     path("sessions/", Sessions.as_view(), name="public-sessions"),
+    path("applications/", Applications.as_view(), name="public-applications"),
     path("case/", PublicCase.as_view(), name="public-case"),
     path("documents/<int:pk>/pdf/", PublicDocumentPdf.as_view(), name="public-document-pdf"),
 ]

@@ -17,6 +17,7 @@ from cases.models import (
     DisputeType,
     FollowUpVisit,
     InvestigationRecord,
+    JudicialConfirmation,
     MediationSession,
     Organization,
     Region,
@@ -831,6 +832,59 @@ class FollowUpInSerializer(StrictSerializer):
     new_risks = serializers.CharField(required=False, allow_blank=True)
     action_taken = serializers.CharField(required=False, allow_blank=True)
     went_to_court = serializers.BooleanField(required=False)
+
+
+class JudicialApplyInSerializer(StrictSerializer):
+    court = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="The court applied to; default: the committee's basic court (基层人民法院).",
+    )
+
+
+class JudicialApplicationSerializer(serializers.ModelSerializer):
+    """SPEC §13/§17: the recorded 司法确认 application, its JCA and the bundle (JCB)."""
+
+    window_ends_on = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    bundle_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JudicialConfirmation
+        fields = [
+            "id",
+            "applied_on",
+            "court",
+            "result",
+            "window_ends_on",
+            "documents",
+            "bundle_url",
+        ]
+
+    def _documents(self, record) -> list[Document]:
+        return list(
+            Document.objects.filter(case=record.case_id, code__in=("JCA", "JCB"))
+            .exclude(status=Document.Status.SUPERSEDED)
+            .select_related("case")
+            .order_by("id")
+        )
+
+    @extend_schema_field(serializers.DateField())
+    def get_window_ends_on(self, record):
+        """The last day of the 30 days after the agreement took effect (人民调解法 第三十三条)."""
+        return deadlines.judicial_window_end(record.agreement).isoformat()
+
+    @extend_schema_field(DocumentSerializer(many=True))
+    def get_documents(self, record):
+        return DocumentSerializer(self._documents(record), many=True, context=self.context).data
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_bundle_url(self, record) -> str | None:
+        """The bundle's PDF (JCA + AGR + identity page): null until issued or when the viewer
+        may not see the parties' data."""
+        bundle = [d for d in self._documents(record) if d.code == "JCB"]
+        return DocumentSerializer(context=self.context).get_pdf_url(bundle[-1]) if bundle else None
 
 
 RECORDS = {

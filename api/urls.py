@@ -34,6 +34,11 @@ v1 = [
     ),
     path("cases/<int:pk>/sessions/", views.SessionCreate.as_view(), name="case-sessions"),
     path("cases/<int:pk>/follow-ups/", views.FollowUpCreate.as_view(), name="case-follow-ups"),
+    path(
+        "cases/<int:pk>/judicial-confirmation/",
+        views.JudicialConfirmationApply.as_view(),
+        name="case-judicial-confirmation",
+    ),
     path("cases/<int:pk>/documents/", views.CaseDocuments.as_view(), name="case-documents"),
     path("cases/<int:pk>/events/", views.CaseEvents.as_view(), name="case-events"),
     path("documents/<int:pk>/pdf/", views.DocumentPdf.as_view(), name="document-pdf"),
@@ -42,6 +47,7 @@ v1 = [
     path("access-log/", include("api.access_log")),
     path("", include("api.screening")),
     path("", include("api.county")),
+    path("", include("api.applications")),
     path("public/", include("api.public")),
 ]
 

@@ -381,6 +381,33 @@ class FollowUpCreate(CaseRecordCreate):
     kind = "follow_up"
 
 
+class JudicialConfirmationApply(APIView):
+    """SPEC §13: assemble the 司法确认 application (JCA + the bundle JCB) and record it."""
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.JudicialApplyInSerializer,
+        parameters=[IF_MATCH],
+        responses={201: s.JudicialApplicationSerializer, **errors(400, 401, 403, 404, 409)},
+        description="Clerk, director or an assigned mediator; an effective written agreement "
+        "whose 调解协议书 is issued, within 30 days after it took effect, once. `court` defaults "
+        "to the committee's basic court. The documents render after the answer: their "
+        "`pdf_url` and `bundle_url` are null until issued.",
+    )
+    def post(self, request, pk: int):
+        case = get_case(request, pk)
+        body = s.JudicialApplyInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        apply_if_match(request, case)
+        record = services.judicial_confirmation_apply(
+            case, actor=request.user, ip=client_ip(request), **body.validated_data
+        )
+        return Response(
+            s.JudicialApplicationSerializer(record, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class CaseDocuments(APIView):
     @extend_schema(
         tags=["documents"], responses={200: s.DocumentSerializer(many=True), **errors(401, 404)}
@@ -412,25 +439,33 @@ class PdfRenderer(renderers.BaseRenderer):
     format = "pdf"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        raise AssertionError("errors are rendered as JSON (DocumentPdf.finalize_response)")
+        raise AssertionError("errors are rendered as JSON (FileAnswerView.finalize_response)")
 
 
-class DocumentPdf(APIView):
-    # JSON first: no Accept header or */* negotiates JSON, and the PDF is served all the same.
-    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+class FileAnswerView(APIView):
+    """A view that answers a file (`file_renderer`: a PDF, an .xlsx) and its errors in JSON.
+    JSON first in `renderer_classes`: no Accept header or */* negotiates JSON, and the file is
+    served all the same. DRF takes an empty `?format=` for no format at all; the schema's enum
+    says json or the file's, so an empty one is refused as an unknown format is (404), not
+    silently ignored. An error after a file was negotiated is rendered as JSON."""
+
+    file_renderer: type[renderers.BaseRenderer]
 
     def perform_content_negotiation(self, request, force=False):
-        # DRF takes an empty `?format=` for no format at all; the schema's enum says json or pdf,
-        # so an empty one is refused as an unknown format is (404), not silently ignored.
         if not force and request.query_params.get("format", None) == "":
             raise exceptions.NotFound("未知的格式。")
         return super().perform_content_negotiation(request, force)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(getattr(request, "accepted_renderer", None), PdfRenderer):
+        if isinstance(getattr(request, "accepted_renderer", None), self.file_renderer):
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = renderers.JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class DocumentPdf(FileAnswerView):
+    renderer_classes = [renderers.JSONRenderer, PdfRenderer]
+    file_renderer = PdfRenderer
 
     @extend_schema(
         tags=["documents"],

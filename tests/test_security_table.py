@@ -225,6 +225,10 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
     # --- pages ---
     "cases:detail": lambda w: Recipe({"pk": w.case.pk}),
     "cases:act [accept]": lambda w: Recipe({"pk": w.intake.pk, "name": "accept"}, data=_accept(w)),
+    "cases:act [judicial_apply]": lambda w: Recipe(
+        {"pk": w.follow_up.pk, "name": "judicial_apply"},
+        data={"version": w.follow_up.version},
+    ),
     "cases:act [supervise]": lambda w: Recipe(
         {"pk": w.case.pk, "name": "supervise"},
         data={"version": w.case.version, "content": "请于五日内反馈办理进度"},
@@ -293,6 +297,9 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
             "performance": "performed",
             "satisfaction": "satisfied",
         },
+    ),
+    "api:case-judicial-confirmation": lambda w: Recipe(
+        {"pk": w.follow_up.pk}, method="POST", data={}
     ),
     "api:case-documents": lambda w: Recipe({"pk": w.case.pk}),
     "api:case-events": lambda w: Recipe({"pk": w.case.pk}),

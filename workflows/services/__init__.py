@@ -28,6 +28,7 @@ from workflows.services.actions import (
 )
 from workflows.services.change import Imported, next_number, snapshot
 from workflows.services.inputs import decimal_or_none, not_future
+from workflows.services.judicial import judicial_confirmation_apply
 from workflows.services.leads import (
     lead_mark_overdue,
     lead_photo_add,
@@ -71,6 +72,7 @@ __all__ = [
     "claim_transition",
     "decimal_or_none",
     "judicial_confirmation_add",
+    "judicial_confirmation_apply",
     "lead_mark_overdue",
     "lead_photo_add",
     "lead_report",
