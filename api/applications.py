@@ -88,7 +88,7 @@ class ApplicationList(APIView):
     @extend_schema(
         tags=[TAG],
         parameters=[ApplicationFilterSerializer],
-        responses={200: ApplicationSerializer(many=True), **errors(400, 401)},
+        responses={200: ApplicationSerializer(many=True), **errors(400, 401, 404)},
         description="The applications of the committees where the user is a clerk or director, "
         "the oldest first (others: an empty page).",
     )

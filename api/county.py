@@ -504,7 +504,7 @@ class SharesInSerializer(StrictSerializer):
 
 def if_match_version(request) -> int | None:
     header = request.headers.get("If-Match")
-    if not header:
+    if header is None:  # an empty If-Match is a malformed one, not none
         return None
     match = IF_MATCH_RE.fullmatch(header.strip())
     if match is None:

@@ -55,7 +55,7 @@ def apply_if_match(request, case) -> None:
     """Optional optimistic lock: `If-Match: "<version>"` (the `version` of the case a client last
     read). The service compares it under the row lock and answers 409 conflict if stale."""
     header = request.headers.get("If-Match")
-    if not header:
+    if header is None:  # an empty If-Match is a malformed one, not none
         return
     match = IF_MATCH_RE.fullmatch(header.strip())
     if match is None:

@@ -46,6 +46,8 @@ def fast_renderer(request, monkeypatch):
 
     monkeypatch.setattr(renderer, "render_document", fake)
     monkeypatch.setattr(renderer, "render_dossier", lambda context: fake("DOS", context))
+    # The 司法确认 bundle binds real PDFs (pypdf): with the fake pages above it stays fake too.
+    monkeypatch.setattr(renderer, "render_bundle", lambda context, **parts: fake("JCB", context))
     return calls
 
 
