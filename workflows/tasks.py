@@ -16,3 +16,13 @@ def sla_sweep() -> dict[str, int]:
     result = run_sla_sweep()
     logger.info(result.summary())
     return result._asdict()
+
+
+@shared_task(name="county.render_notice", acks_late=True)  # type: ignore[untyped-decorator]
+def render_notice(pk: int) -> str:
+    """One 整改通知 (RVW) PDF, queued after the commit that numbered it (as documents.issue)."""
+    from workflows.services.reviews import notice_render
+
+    notice = notice_render(pk)
+    logger.info("county.render_notice %s: %s", pk, "issued" if notice.file else "failed")
+    return notice.number

@@ -308,9 +308,11 @@ def review_issue_notices(round_: ReviewRound, *, actor: scope.Viewer) -> list[Re
 
 
 def _render_all(ids: list[int]) -> None:
-    # In-process after commit, as documents_schedule does without a broker (one short page each).
+    # On the Celery workers, as the case documents are (in-process when there is no broker).
+    from workflows.tasks import render_notice
+
     for pk in ids:
-        notice_render(pk)
+        render_notice.delay(pk)
 
 
 NOTICE_NUMBER = "（{year}）{issuer}评查整改字第{seq:04d}号"
