@@ -133,7 +133,7 @@ def main() -> None:
     from cases.models import Organization
     from demo.seed import PASSWORD
     from documents.models import Document
-    from tests.services.deployment import Process, start_nginx, wait_until
+    from tests.services.deployment import start_nginx, start_node, start_worker, wait_ready
 
     # The load users' passwords with the nodes' own hasher (bench_api stores fast MD5 ones).
     for user in get_user_model().objects.filter(username__in=USERS):
@@ -158,36 +158,12 @@ def main() -> None:
     before = Document.objects.order_by("-id").values_list("id", flat=True).first() or 0
     try:
         for i, port in enumerate(nodes, 1):
-            processes.append(
-                Process(
-                    f"node{i}",
-                    [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-                    + ["config.wsgi"],
-                    env=env | {"TIAOJIE_BIND": f"127.0.0.1:{port}"},
-                    folder=folder,
-                )
-            )
+            processes.append(start_node(f"node{i}", port, env=env, folder=folder))
         for i in (1, 2):
-            processes.append(
-                Process(
-                    f"worker{i}",
-                    [sys.executable, "-m", "celery", "-A", "config", "worker"]
-                    + ["--hostname", f"load{i}@%h", "--concurrency", "1"]
-                    + ["--without-gossip", "--without-mingle"],
-                    env=env,
-                    folder=folder,
-                )
-            )
+            processes.append(start_worker(f"load{i}", env=env, folder=folder))
         proxy = free_port()
         processes.append(start_nginx(folder, proxy, nodes))
-        import requests
-
-        for port in nodes:
-            wait_until(
-                lambda port=port: requests.get(f"http://127.0.0.1:{port}/readyz/", timeout=10).ok,
-                processes,
-                f"node on {port} ready",
-            )
+        wait_ready(nodes, processes)
         locust_env = env | {
             "LOAD_PASSWORD": PASSWORD,
             "LOAD_ORG": str(east.pk),

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -61,6 +62,30 @@ def wait_until(check, processes: list[Process], what: str, timeout: float = 90) 
             pass  # not listening yet, or its first request still loading Django
         assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s"
         time.sleep(0.3)
+
+
+def start_node(name: str, port: int, *, env: dict[str, str], folder: Path) -> Process:
+    """One web node as deploy/systemd runs it: gunicorn with deploy/gunicorn.conf.py on `port`."""
+    command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]
+    return Process(name, command, env=env | {"TIAOJIE_BIND": f"127.0.0.1:{port}"}, folder=folder)
+
+
+def start_worker(name: str, *, env: dict[str, str], folder: Path) -> Process:
+    """One Celery worker named `name@host`, one process, no gossip or mingle (quick to start)."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--hostname"]
+    command += [f"{name}@%h", "--concurrency", "1", "--loglevel", "INFO"]
+    command += ["--without-gossip", "--without-mingle"]
+    return Process(name, command, env=env, folder=folder)
+
+
+def wait_ready(ports: list[int], processes: list[Process]) -> None:
+    """Every node on `ports` answers /readyz/ (database, cache, broker, storage all up)."""
+    for port in ports:
+        wait_until(
+            lambda port=port: requests.get(f"http://127.0.0.1:{port}/readyz/", timeout=10).ok,
+            processes,
+            f"node on {port} ready",
+        )
 
 
 def nginx_binary() -> str:

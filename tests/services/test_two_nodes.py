@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,7 +35,14 @@ from django.db import connection
 from demo.seed import PASSWORD
 from tests.accounts.test_lockout_gunicorn import UA, _free_port
 from tests.factories import party
-from tests.services.deployment import Process, start_nginx, wait_until
+from tests.services.deployment import (
+    Process,
+    start_nginx,
+    start_node,
+    start_worker,
+    wait_ready,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,37 +93,15 @@ def deployment(tmp_path, world, seaweedfs, settings, monkeypatch):
     processes: list[Process] = []
     try:
         for i, port in enumerate(nodes, 1):
-            processes.append(
-                Process(
-                    f"node{i}",
-                    [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"]
-                    + ["config.wsgi"],
-                    env=env | {"TIAOJIE_BIND": f"127.0.0.1:{port}"},
-                    folder=tmp_path,
-                )
-            )
+            processes.append(start_node(f"node{i}", port, env=env, folder=tmp_path))
         for i in (1, 2):
-            processes.append(
-                Process(
-                    f"worker{i}",
-                    [sys.executable, "-m", "celery", "-A", "config", "worker"]
-                    + ["--hostname", f"worker{i}@%h", "--concurrency", "1"]
-                    + ["--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-                    env=env,
-                    folder=tmp_path,
-                )
-            )
+            processes.append(start_worker(f"worker{i}", env=env, folder=tmp_path))
         proxy = _free_port()
         while proxy in nodes:
             proxy = _free_port()
         processes.append(start_nginx(tmp_path, proxy, nodes))
         deployment = Deployment(nodes, proxy, processes, seaweedfs, bucket, broker)
-        for port in nodes:
-            wait_until(
-                lambda port=port: requests.get(f"http://127.0.0.1:{port}/readyz/", timeout=10).ok,
-                processes,
-                f"node on {port} ready",
-            )
+        wait_ready(nodes, processes)
         # The workers are asked over their own broker. A Celery app's broker_url gives way to
         # the environment's CELERY_BROKER_URL (celery.app.utils.Settings), which `make
         # test-services` sets for this process to another Redis database, and the control
