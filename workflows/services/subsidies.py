@@ -319,10 +319,14 @@ def _earlier_counted(
 
 
 def _share_equally(line: ClaimLine, mediators: Sequence[User]) -> None:
+    mediators = sorted(mediators, key=lambda u: u.pk)
     _set_shares(line, list(zip(mediators, subsidy.equal_shares(len(mediators)), strict=True)))
 
 
 def _set_shares(line: ClaimLine, shares: Sequence[tuple[User, Decimal]]) -> None:
+    """The line's shares replaced; in the mediators' id order, so the cent left over by rounding
+    always goes to the same one whatever order the database answered them in."""
+    shares = sorted(shares, key=lambda pair: pair[0].pk)
     line.shares.all().delete()
     parts = subsidy.split(line.amount, [s for _u, s in shares])
     LineShare.objects.bulk_create(
