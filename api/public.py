@@ -18,10 +18,10 @@ from api.errors import errors
 from api.serializers import StrictSerializer
 from api.throttling import _SettingsRateThrottle
 from api.views import DocumentPdf
-from cases.choices import Gender, IdType
+from cases.choices import Gender, IdType, Satisfaction
 from cases.models import DisputeType, Region
 from core.net import client_ip
-from portal import applications, follow, services
+from portal import applications, follow, ratings, services
 from portal.models import PartyToken
 
 
@@ -118,6 +118,11 @@ class NameSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class PublicRatingStateSerializer(serializers.Serializer):
+    can_rate = serializers.BooleanField()
+    given = serializers.CharField(allow_null=True)
+
+
 class PublicCaseSerializer(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.CharField()
@@ -127,6 +132,7 @@ class PublicCaseSerializer(serializers.Serializer):
     sessions = PublicSessionSerializer(many=True)
     documents = PublicDocumentSerializer(many=True)
     other_parties = NameSerializer(many=True)
+    rating = PublicRatingStateSerializer()
 
 
 class ApplicantSerializer(StrictSerializer):
@@ -258,6 +264,7 @@ class PublicCase(PartyOnly):
         for doc in shown["documents"]:
             doc["pdf_url"] = reverse("api:public-document-pdf", args=[doc.pop("id")])
         shown.pop("organization")
+        shown["rating"] = ratings.state(session.case, session.phone)
         return Response(PublicCaseSerializer(shown).data)
 
 
@@ -287,10 +294,43 @@ class PublicDocumentPdf(DocumentPdf):
         return response
 
 
+class RatingRequestSerializer(StrictSerializer):
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices,  # the visit's own set: one enum in the schema
+        error_messages={"invalid_choice": "请选择满意、基本满意或不满意。"},
+    )
+    comment = serializers.CharField(
+        max_length=ratings.COMMENT_MAX, required=False, allow_blank=True
+    )
+
+
+class RatingAnswerSerializer(serializers.Serializer):
+    satisfaction = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class PublicRatings(PartyOnly):
+    @extend_schema(
+        tags=["public"],
+        request=RatingRequestSerializer,
+        responses={201: RatingAnswerSerializer, **errors(400, 401, 404, 409, 429)},
+    )
+    def post(self, request):
+        session: PartyToken = request.auth
+        data = RatingRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = ratings.rate(
+            session.case, phone=session.phone, ip=client_ip(request), **data.validated_data
+        )
+        answer = RatingAnswerSerializer(given[0])
+        return Response(answer.data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("sms-codes/", SmsCodes.as_view(), name="public-sms-codes"),
     path("sessions/", Sessions.as_view(), name="public-sessions"),
     path("applications/", Applications.as_view(), name="public-applications"),
     path("case/", PublicCase.as_view(), name="public-case"),
+    path("ratings/", PublicRatings.as_view(), name="public-ratings"),
     path("documents/<int:pk>/pdf/", PublicDocumentPdf.as_view(), name="public-document-pdf"),
 ]

@@ -3,7 +3,7 @@ import importlib.util
 from django.apps import apps
 from django.urls import include, path, re_path
 
-from api import docs, views
+from api import docs, signing, views
 
 app_name = "api"
 
@@ -48,7 +48,9 @@ v1 = [
     path("", include("api.screening")),
     path("", include("api.county")),
     path("", include("api.applications")),
+    path("", include("api.signing")),
     path("public/", include("api.public")),
+    path("public/", include(signing.public_urlpatterns)),
 ]
 
 urlpatterns = [

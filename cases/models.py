@@ -547,6 +547,113 @@ class Agreement(Record):
         return self.parties_signed and self.mediator_signed and self.seal_affixed
 
 
+class AgreementDraft(models.Model):
+    """A written agreement prepared for signing (SPEC §14 签署协议): the terms the parties read
+    as a PDF and sign, each on their phone or on paper (`Signature`). At most one open draft a
+    case; a new one supersedes it and its signatures. `record_agreement` takes the open draft
+    (status used, `agreement` the one it became)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待签署"
+        USED = "used", "已采用"
+        SUPERSEDED = "superseded", "已作废"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreement_drafts")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="拟定人"
+    )
+    kind = models.CharField(
+        "协议形式",
+        max_length=8,
+        choices=choices.AgreementKind.choices,
+        default=choices.AgreementKind.WRITTEN,
+    )
+    facts = models.TextField("纠纷事实、争议事项", blank=True)
+    responsibilities = models.TextField("各方责任", blank=True)
+    terms = models.JSONField("协议内容（条款）", default=list)
+    performance_method = models.CharField("履行方式", max_length=200, blank=True)
+    performance_deadline = models.DateField("履行期限")
+    amount = models.DecimalField(
+        "协议金额（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField("拟定时间", auto_now_add=True)
+    agreement = models.OneToOneField(
+        Agreement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="draft",
+        verbose_name="形成的协议",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "协议草稿"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(status="open"), name="one_open_draft_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} 协议草稿 {self.pk}"
+
+
+class Signature(models.Model):
+    """One party's signature of a draft: online (the handwritten PNG, its SHA-256, when, from
+    which address and device, after an SMS code) or on paper (marked by the mediator, with a
+    photo of the signed page). The files are in the private storage."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待签署"
+        SIGNED = "signed", "已在线签署"
+        PAPER = "paper", "纸质签名"
+
+    draft = models.ForeignKey(AgreementDraft, on_delete=models.CASCADE, related_name="signatures")
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="signatures", verbose_name="当事人"
+    )
+    status = models.CharField(
+        "状态", max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    signed_at = models.DateTimeField("签署时间", null=True, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    user_agent = models.CharField("设备", max_length=300, blank=True)
+    image = models.FileField(
+        "签名图片", upload_to="signatures/%Y/", storage=private_storage, blank=True
+    )
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="标记人",
+    )
+    photo = models.FileField(
+        "纸质签名照片", upload_to="signatures/%Y/", storage=private_storage, blank=True
+    )
+    photo_sha256 = models.CharField("照片 SHA-256", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "协议签名"
+        ordering = ["draft", "party__role", "party_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "party"], name="one_signature_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party.name} {self.get_status_display()}"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.SIGNED, self.Status.PAPER)
+
+
 class FollowUpVisit(Record):
     visited_at = models.DateTimeField("回访时间")
     method = models.CharField("回访方式", max_length=8, choices=choices.FollowUpMethod.choices)
@@ -563,6 +670,29 @@ class FollowUpVisit(Record):
 
     class Meta(Record.Meta):
         verbose_name = verbose_name_plural = "回访记录"
+
+
+class PartyRating(models.Model):
+    """A party's own rating of the mediation after a follow-up visit (SPEC §14 评价), beside the
+    visitor-recorded 满意度 of the visit: one per party of the case, given on the party's phone."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings")
+    party = models.ForeignKey(
+        Party, on_delete=models.CASCADE, related_name="ratings", verbose_name="当事人"
+    )
+    satisfaction = models.CharField("满意度", max_length=24, choices=choices.Satisfaction.choices)
+    comment = models.TextField("意见", blank=True, max_length=500)
+    created_at = models.DateTimeField("评价时间")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "当事人评价"
+        constraints = [
+            models.UniqueConstraint(fields=["party"], name="party_rating_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} {self.get_satisfaction_display()}"
 
 
 class JudicialConfirmation(Record):

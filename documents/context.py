@@ -3,6 +3,7 @@ Document row and embedded in the PDF, so a retry renders exactly what was schedu
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.choices import Source
-from cases.models import Agreement, Case, DeadlineSettings, Organization, display_name
+from cases.models import (
+    Agreement,
+    AgreementDraft,
+    Case,
+    DeadlineSettings,
+    Organization,
+    Signature,
+    display_name,
+)
 from core.parsing import clean_terms
 from documents.labels import TITLES
 from documents.models import Document
@@ -92,12 +101,45 @@ def _agreement(a: Agreement) -> dict[str, Any]:
         "amount": str(a.amount) if a.amount is not None else "",
         "effective_on": _d(a.effective_on),
         "signatures": {
-            "parties": [{"name": p.name, "signed": a.parties_signed} for p in a.case.parties.all()],
+            "parties": _draft_signatures(a)
+            or [{"name": p.name, "signed": a.parties_signed} for p in a.case.parties.all()],
             "mediator": a.mediator_signed,
             "seal": a.seal_affixed,
         },
         "copies": a.case.parties.count() + 1,
     }
+
+
+def _draft_signatures(a: Agreement) -> list[dict[str, Any]]:
+    """The evidence of each party's signature when the agreement was made from a signed draft
+    (SPEC §14 签署协议): status, time, address, device and the SHA-256 of the image; the PNG
+    itself as a data URL, so the AGR prints it and record.json carries what the hash is of."""
+    draft = AgreementDraft.objects.filter(agreement=a).first()
+    if draft is None:
+        return []
+    rows = []
+    for s in draft.signatures.select_related("party").order_by("party__role", "pk"):
+        row: dict[str, Any] = {
+            "name": s.party.name,
+            "role": s.party.role,
+            "signed": s.done,
+            "status": s.status,
+            "status_label": s.get_status_display(),
+            "signed_at": timezone.localtime(s.signed_at).isoformat(timespec="seconds")
+            if s.signed_at
+            else "",
+            "signed_at_shown": _d(s.signed_at),
+            "ip": s.ip or "",
+            "user_agent": s.user_agent,
+            "sha256": s.sha256,
+        }
+        if s.status == Signature.Status.SIGNED and s.image:
+            with s.image.open("rb") as handle:
+                row["image"] = "data:image/png;base64," + base64.b64encode(handle.read()).decode()
+        if s.status == Signature.Status.PAPER:
+            row["photo_sha256"] = s.photo_sha256
+        rows.append(row)
+    return rows
 
 
 def record_data(code: str, case: Case, record: Any, actor: User | None) -> dict[str, Any]:

@@ -172,6 +172,10 @@ def _signers(context: dict[str, Any]) -> list[dict[str, str]]:
                 "label": f"{party.get('role_label') or '当事人'}（签名）",
                 "name": row["name"],
                 "signed_name": row["name"] if row.get("signed") else "",
+                # a signed draft (SPEC §14): the handwritten image and its time, or on paper
+                "status": row.get("status", ""),
+                "image": row.get("image", "") if row.get("status") == "signed" else "",
+                "signed_at": cn_date(row.get("signed_at_shown") or ""),
             }
         )
     return signers

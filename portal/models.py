@@ -42,6 +42,9 @@ class SmsMessage(models.Model):
             "verification": "验证码",
             "application_registered": "网上申请结果（已登记）",
             "application_declined": "网上申请结果（不予受理）",
+            "sign_invitation": "签署邀请",
+            "intake_notice": "受理通知",
+            "follow_up": "回访",
         }
         return labels.get(self.template, self.template)
 

@@ -117,11 +117,6 @@ def code_request(*, phone: object, purpose: str, case_code: object = "") -> int:
     number = normalize_phone(phone)
     if purpose not in SmsCode.Purpose.values:
         raise InvalidInput("用途无效。", fields={"purpose": ["须为 apply、follow 或 sign。"]})
-    if purpose == SmsCode.Purpose.SIGN:
-        raise InvalidInput(
-            "签署协议暂未开通，请到调委会办理。",
-            fields={"purpose": ["暂未开通。"]},
-        )
     now = timezone.now()
     with transaction.atomic():
         recent = SmsCode.objects.select_for_update().filter(

@@ -33,6 +33,14 @@ TEXTS = {
     "案件查询码{case_code}。可凭查询码和本手机号码查看调解进度。",
     "application_declined": "您的调解申请（编号{reference}）{organization}不予受理，"
     "理由：{reason}。如有疑问请联系该调委会。",
+    # 受理通知 and 回访 (SPEC §14; portal/notices.py): the case code and the follow page.
+    "intake_notice": "{organization}已受理您的纠纷（案号{number}），案件查询码{case_code}。"
+    "可打开{link} 用本手机号码验证后查看调解进度。",
+    "follow_up": "{organization}已对您的纠纷（查询码{case_code}）进行回访。欢迎打开{link} "
+    "对调解工作作出评价，您的意见只用于改进工作。",
+    # 签署邀请 (SPEC §14 签署协议): the case code and the follow page, where the party signs.
+    "sign_invitation": "调解员已为您的纠纷（查询码{case_code}）拟好调解协议，请打开{link} "
+    "用本手机号码验证后阅读协议并签名。如有疑问请联系调解员。",
 }
 
 ALIYUN_ENDPOINT = "https://dysmsapi.aliyuncs.com/"

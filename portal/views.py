@@ -18,7 +18,7 @@ from cases.models import Case, DisputeType, Organization, Region
 from core.errors import DomainError
 from core.net import client_ip
 from documents import labels
-from portal import applications, follow, services
+from portal import applications, follow, ratings, services, signing
 
 PARTY = "portal_party"  # {"case": pk, "phone": …, "until": epoch seconds}
 PENDING = "portal_pending"  # {"case_code": …, "phone": …} between the two steps
@@ -96,7 +96,14 @@ def case(request: HttpRequest) -> HttpResponse:
     if party is None:
         return redirect("portal:start")
     shown: dict[str, Any] = follow.view(*party)
-    return render(request, "portal/case.html", {"case": shown})
+    pending = [
+        s
+        for s in signing.signatures_of(*party)
+        if s.status == "pending" and s.draft.status == "open"
+    ]
+    rating = ratings.state(*party)
+    context = {"case": shown, "to_sign": pending, "rating": rating}
+    return render(request, "portal/case.html", context)
 
 
 @never_cache
@@ -239,3 +246,65 @@ def apply_done(request: HttpRequest) -> HttpResponse:
     if not isinstance(applied, dict):
         return redirect("portal:apply")
     return render(request, "portal/apply_done.html", {"applied": applied})
+
+
+# --- 签署协议 (SPEC §14) -----------------------------------------------------------------------
+
+
+def _own_signature(request: HttpRequest, pk: int) -> tuple[tuple[Case, str], Any]:
+    """The party session and its own signature `pk` (another party's or another case's: 404)."""
+    party = _party(request)
+    if party is None:
+        raise Http404("签名不存在。")
+    found = signing.signatures_of(*party).filter(pk=pk).first()
+    if found is None:
+        raise Http404("签名不存在。")
+    return party, found
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read the draft, get an SMS code, write the signature on the screen, submit: 获取验证码
+    and 同意并签署 are two buttons of one form, the code asked before drawing (asking it
+    reloads the page)."""
+    party = _party(request)
+    if party is None:
+        return redirect("portal:start")
+    (case, phone), signature = _own_signature(request, pk)
+    error, notice = "", ""
+    if request.method == "POST" and signature.status == "pending":
+        try:
+            if request.POST.get("action") == "code":
+                signing.request_code(case, phone)
+                notice = f"验证码已发到尾号{phone[-4:]}的手机，5分钟内有效。"
+            else:
+                signing.sign(
+                    signature,
+                    phone=phone,
+                    sms_code=request.POST.get("sms_code"),
+                    image_data_url=request.POST.get("image"),
+                    ip=client_ip(request) or None,
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+                return redirect("portal:sign", pk=signature.pk)
+        except DomainError as refused:
+            error = str(refused.message)
+    context = {
+        "signature": signature,
+        "draft": signature.draft,
+        "case_number": case.number,
+        "signed_at": signing.signed_at_text(signature.signed_at),
+        "error": error,
+        "notice": notice,
+    }
+    return render(request, "portal/sign.html", context)
+
+
+@never_cache
+def sign_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft the party signs, as a PDF (the 调解协议书 marked 草稿)."""
+    _, signature = _own_signature(request, pk)
+    response = HttpResponse(signing.draft_pdf(signature.draft), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="AGR-draft-{signature.draft_id}.pdf"'
+    return response

@@ -35,6 +35,8 @@ COUNTS = (
     "agreements_visited",
     "agreements_performed",
     "judicial_confirmations",
+    "ratings",
+    "ratings_satisfied",
 )
 
 
@@ -65,6 +67,8 @@ class CaseRollup(models.Model):
     agreements_visited = models.BigIntegerField(default=0)
     agreements_performed = models.BigIntegerField(default=0)
     judicial_confirmations = models.BigIntegerField(default=0)
+    ratings = models.BigIntegerField(default=0)  # the parties' own (SPEC §14 评价)
+    ratings_satisfied = models.BigIntegerField(default=0)
     amount_involved = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
 
     class Meta:

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import F
 
 from cases.choices import AGREEMENT_OUTCOMES, OPEN_STATUSES, RiskLevel, Satisfaction
-from cases.models import Case, FollowUpVisit, JudicialConfirmation
+from cases.models import Case, FollowUpVisit, JudicialConfirmation, PartyRating
 from rollups.models import COUNTS, CaseRollup, DayHistogram
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -75,10 +75,14 @@ class Contribution:
 
 
 def contribution(
-    row: Any, visits: Iterable[tuple[str, str]] = (), confirmed: bool = False
+    row: Any,
+    visits: Iterable[tuple[str, str]] = (),
+    confirmed: bool = False,
+    ratings: Iterable[str] = (),
 ) -> Contribution:
     """What one case adds to the roll-up. `row` has the attributes of FIELDS (a Case, or a
-    namespace from `.values()`); `visits` are its current visits as (satisfaction, performance)."""
+    namespace from `.values()`); `visits` are its current visits as (satisfaction, performance);
+    `ratings` the satisfaction of each party's own rating (SPEC §14)."""
     registered = row.registered_at.astimezone(TZ).date()
     key: Key = (row.region_path, registered.replace(day=1), row.dispute_type_id, row.source)
     status, outcome = str(row.status), str(row.outcome or "")
@@ -111,6 +115,9 @@ def contribution(
     c["agreements_visited"] = due and bool(visits)
     c["agreements_performed"] = due and any(perf == "performed" for _sat, perf in visits)
     c["judicial_confirmations"] = confirmed
+    ratings = list(ratings)
+    c["ratings"] = len(ratings)
+    c["ratings_satisfied"] = sum(1 for sat in ratings if sat in SATISFIED)
     return Contribution(
         key=key,
         counts=tuple(sorted((k, int(v)) for k, v in c.items() if v)),
@@ -125,7 +132,10 @@ def contribution_of(case: Case) -> Contribution:
     confirmed = JudicialConfirmation.objects.filter(
         case_id=case.pk, superseded_by__isnull=True
     ).exists()
-    return contribution(case, visits.values_list("satisfaction", "performance"), confirmed)
+    ratings = PartyRating.objects.filter(case_id=case.pk).values_list("satisfaction", flat=True)
+    return contribution(
+        case, visits.values_list("satisfaction", "performance"), confirmed, list(ratings)
+    )
 
 
 # --- applying differences -------------------------------------------------------------------
@@ -205,8 +215,15 @@ def contributions(cases: models.QuerySet[Case] | None = None) -> Iterator[Contri
                 case_id__in=pks, superseded_by__isnull=True
             ).values_list("case_id", flat=True)
         )
+        ratings: dict[int, list[str]] = {}
+        for case_id, sat in PartyRating.objects.filter(case_id__in=pks).values_list(
+            "case_id", "satisfaction"
+        ):
+            ratings.setdefault(case_id, []).append(sat)
         for r in batch:
-            yield contribution(_Row(r), visits.get(r["pk"], ()), r["pk"] in confirmed)
+            yield contribution(
+                _Row(r), visits.get(r["pk"], ()), r["pk"] in confirmed, ratings.get(r["pk"], ())
+            )
 
 
 Table = tuple[dict[Key, dict[str, Any]], dict[tuple[Key, str, int], int]]

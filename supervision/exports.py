@@ -52,6 +52,7 @@ def summary_items(figures: dict) -> list[tuple[str, object, str]]:
         (_("超期未结"), figures["overdue_open"], INT),
         (_("高/重大风险在办"), figures["high_risk_open"], INT),
         (_("回访满意率"), figures["satisfaction_rate"], PCT),
+        (_("当事人评价满意率"), figures["party_satisfaction_rate"], PCT),
         (_("司法确认"), figures["judicial_confirmations"], INT),
         (_("涉及金额（元）"), figures["amount_involved"], MONEY),
         (_("化解高风险"), figures["escalations_prevented"], INT),

@@ -15,7 +15,8 @@ Every figure describes that cohort as it stands now:
 - performance_rate = agreement cases whose follow-up visits recorded 已履行 ÷ agreement cases
   visited (of those closed by approval); follow_up_rate = agreement cases visited ÷ agreement
   cases closed by approval; satisfaction_rate = visits (满意 + 基本满意) ÷ visits. Only current
-  (not superseded) visits count.
+  (not superseded) visits count. party_satisfaction_rate = the parties' own ratings (满意 +
+  基本满意) ÷ ratings (SPEC §14 评价, given on their phones after a visit), shown beside it.
 - timeliness_rate = closed cases whose outcome came on or before the deadline ÷ (closed cases +
   open cases already past their deadline, `overdue_open`): an open case past its deadline can
   only be closed late, so it counts as late now. The deadline of a closed case is the intake
@@ -77,6 +78,7 @@ from cases.models import (
     DisputeType,
     FollowUpVisit,
     JudicialConfirmation,
+    PartyRating,
     Region,
 )
 from cases.scope import Viewer, case_scope_q, is_admin, memberships
@@ -125,6 +127,9 @@ class Selection:
 
     def confirmations(self) -> QuerySet[JudicialConfirmation]:
         return JudicialConfirmation.objects.filter(self.q("case__"), superseded_by__isnull=True)
+
+    def ratings(self) -> QuerySet[PartyRating]:
+        return PartyRating.objects.filter(self.q("case__"))
 
 
 def prefixed(q: Q, prefix: str) -> Q:
@@ -339,6 +344,13 @@ def confirmation_aggregates() -> dict:
     return {"judicial_confirmations": Count("case_id", distinct=True)}
 
 
+def rating_aggregates() -> dict:
+    return {
+        "ratings": Count("pk"),
+        "ratings_satisfied": Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+    }
+
+
 CASE_KEYS = (
     "received",
     "accepted",
@@ -353,12 +365,12 @@ CASE_KEYS = (
     *(f"outcome:{o}" for o in OUTCOMES),
 )
 VISIT_KEYS = ("visits", "visits_satisfied", "agreements_visited", "agreements_performed")
+RATING_KEYS = ("ratings", "ratings_satisfied")
 
 
 def zero() -> dict:
-    return dict.fromkeys(CASE_KEYS + VISIT_KEYS + ("judicial_confirmations",), 0) | {
-        "amount_involved": None
-    }
+    keys = CASE_KEYS + VISIT_KEYS + RATING_KEYS + ("judicial_confirmations",)
+    return dict.fromkeys(keys, 0) | {"amount_involved": None}
 
 
 # --- from counts to figures ---------------------------------------------------------------
@@ -377,6 +389,8 @@ def derive(counts: dict) -> dict:
         "performance_rate": (c["agreements_performed"], c["agreements_visited"]),
         "follow_up_rate": (c["agreements_visited"], c["agreements_closed"]),
         "satisfaction_rate": (c["visits_satisfied"], c["visits"]),
+        # the parties' own ratings on their phones (SPEC §14), beside the visitor's record
+        "party_satisfaction_rate": (c["ratings_satisfied"], c["ratings"]),
         # open cases already past their deadline are late too: leaving them out would show
         # 100 % for a region whose only late cases are still open
         "timeliness_rate": (c["closed_in_time"], c["closed"] + c["overdue_open"]),
@@ -400,6 +414,7 @@ def derive(counts: dict) -> dict:
         "judicial_confirmations": c["judicial_confirmations"],
         "amount_involved": (c["amount_involved"] or Decimal("0")).quantize(Decimal("0.01")),
         "visits": c["visits"],
+        "ratings": c["ratings"],
         "parts": parts,
     }
     figures |= {name: rate(num, den) for name, (num, den) in parts.items()}
@@ -424,6 +439,7 @@ def counts(sel: Selection, dimensions=(), *, full: bool = False, today: dt.date 
     for queryset, aggregates in (
         (sel.visits(), visit_aggregates()),
         (sel.confirmations(), confirmation_aggregates()),
+        (sel.ratings(), rating_aggregates()),
     ):
         more_totals, more_groups = counts_by(queryset, aggregates, extra, prefix="case__")
         totals |= more_totals
@@ -525,7 +541,7 @@ ROLLUP_CASE_KEYS = (
     "escalations_prevented",
     "seconds_to_close",
 )
-ROLLUP_EXTRA_KEYS = (*VISIT_KEYS, "judicial_confirmations")
+ROLLUP_EXTRA_KEYS = (*VISIT_KEYS, *RATING_KEYS, "judicial_confirmations")
 
 
 def day_aggregates(today: dt.date, conf: DeadlineSettings) -> dict:

@@ -49,7 +49,21 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "SECURITY.md"
 
 # --- the doc's grammar --------------------------------------------------------------------
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-ANSWERS = ("200", "201", "202", "204", "302", "login", "400", "401", "403", "404", "405", "—")
+ANSWERS = (
+    "200",
+    "201",
+    "202",
+    "204",
+    "302",
+    "login",
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "409",
+    "—",
+)
 CLAUSE = re.compile(
     r"^(?:(?P<method>" + "|".join(METHODS) + r")\s+)?"
     r"(?P<answer>" + "|".join(ANSWERS) + r")(?!\w)\s*(?P<note>.*)$"

@@ -44,9 +44,15 @@ def allowed_actions(case: Case, user: Viewer) -> list[str]:
 
 def event_labels() -> dict[str, str]:
     """Every event name and its label: the timeline, the audit page's filter and its export."""
-    labels = {"register": _("登记"), "overdue": _("超期")}
+    labels = {"register": _("登记"), "overdue": _("超期"), "party_rating": _("当事人评价")}
     labels |= {name: spec.label for name, spec in SPECS.items()}
     labels |= {name: rule.label for name, rule in ACTIONS.items()}
+    # 签署协议 (SPEC §14, portal/signing.py)
+    labels |= {
+        "agreement_draft": _("拟定协议草稿"),
+        "agreement_signed": _("当事人在线签署协议"),
+        "agreement_paper_signature": _("标记纸质签名"),
+    }
     return labels
 
 

@@ -102,7 +102,9 @@ def guard_record_agreement(
     terms: Sequence[object],
     performance_deadline: dt.date | None,
     signatures: Sequence[bool],
+    unsigned: Sequence[str] = (),
 ) -> list[str]:
+    """`unsigned`: the parties who have not signed the draft the agreement is made from."""
     missing = []
     if not case.mediationsessions.exists():
         missing.append("至少一份调解记录")
@@ -110,7 +112,9 @@ def guard_record_agreement(
         missing.append("至少一条协议条款")
     if not performance_deadline:
         missing.append("履行期限")
-    if kind == AgreementKind.WRITTEN and not all(signatures):
+    if kind == AgreementKind.WRITTEN and unsigned:
+        missing.append("尚未签署：" + "、".join(unsigned))
+    elif kind == AgreementKind.WRITTEN and not all(signatures):
         missing.append("书面协议须当事人签名、调解员签名并加盖调委会印章")
     return missing + _critical_unreported(case)
 

@@ -37,6 +37,29 @@ def add_portal(w) -> None:
     w.party_document = Document.objects.get(case=w.mediation, code="NOT")
     w.application = _application(w)
     w.other_party_document = Document.objects.get(case=w.case, code="NOT")
+    _add_draft(w)
+
+
+def _add_draft(w) -> None:
+    """签署协议: an open agreement draft of the 调解 case, the party's signature and the other
+    party's (portal/signing.py)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal import signing
+
+    w.mediation.refresh_from_db()
+    draft = signing.prepare_draft(
+        w.mediation,
+        w.users["mediator"],
+        w.mediation.version,
+        terms=["疏通排水沟"],
+        performance_deadline=timezone.localdate() + dt.timedelta(days=10),
+    )
+    w.mediation.refresh_from_db()
+    w.party_signature = draft.signatures.get(party__phone=PARTY_PHONE)
+    w.other_signature = draft.signatures.exclude(party__phone=PARTY_PHONE).get()
 
 
 def _application(w):
@@ -86,7 +109,61 @@ def portal_recipes(Recipe) -> dict:
             "rights_acknowledged": True,
         }
 
-    return {
+    def draft_body(w) -> dict:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        return {
+            "version": w.mediation.version,
+            "terms": ["疏通排水沟"],
+            "performance_deadline": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
+        }
+
+    def photo():
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from tests.portal.sign_helpers import jpeg_bytes
+
+        return SimpleUploadedFile("page.jpg", jpeg_bytes(), content_type="image/jpeg")
+
+    def sign_body() -> dict:
+        from tests.portal.sign_helpers import data_url
+
+        return {"sms_code": "123456", "image": data_url()}
+
+    case = lambda w: {"pk": w.mediation.pk}  # noqa: E731
+    signing = {
+        "cases:agreement-draft": lambda w: Recipe(
+            case(w), data=draft_body(w) | {"terms": "疏通排水沟"}
+        ),
+        "cases:agreement-draft-pdf": lambda w: Recipe(case(w)),
+        "cases:agreement-draft-record": lambda w: Recipe(
+            case(w), method="POST", data={"version": w.mediation.version}
+        ),
+        "cases:agreement-draft-paper": lambda w: Recipe(
+            {"pk": w.mediation.pk, "signature": w.other_signature.pk},
+            method="POST",
+            data={"version": w.mediation.version, "photo": photo()},
+        ),
+        "api:case-agreement-draft": lambda w: Recipe(
+            case(w), data={k: v for k, v in draft_body(w).items() if k != "version"}
+        ),
+        "api:case-agreement-draft-pdf": lambda w: Recipe(case(w)),
+        "api:case-agreement-draft-paper-signature": lambda w: Recipe(case(w)),
+        "portal:sign": lambda w: Recipe({"pk": w.party_signature.pk}),
+        "portal:sign [another party]": lambda w: Recipe({"pk": w.other_signature.pk}),
+        "portal:sign-draft": lambda w: Recipe({"pk": w.party_signature.pk}),
+        "api:public-signature": lambda w: Recipe(
+            {"pk": w.party_signature.pk}, method="POST", data=sign_body()
+        ),
+        "api:public-signature [another party]": lambda w: Recipe(
+            {"pk": w.other_signature.pk}, method="POST", data=sign_body()
+        ),
+        "api:public-signature-draft-pdf": lambda w: Recipe({"pk": w.party_signature.pk}),
+    }
+
+    return signing | {
         "api:public-applications": lambda w: Recipe(method="POST", data=application(w)),
         "applications:detail": lambda w: Recipe({"pk": w.application.pk}),
         "applications:register": lambda w: Recipe({"pk": w.application.pk}, method="POST", data={}),
@@ -102,6 +179,8 @@ def portal_recipes(Recipe) -> dict:
         "portal:document": lambda w: Recipe({"pk": w.party_document.pk}),
         "portal:document [another case]": lambda w: Recipe({"pk": w.other_party_document.pk}),
         "portal:leave": lambda w: Recipe(method="POST", data={}),
+        "portal:rate": lambda w: Recipe(),
+        "api:public-ratings": lambda w: Recipe(method="POST", data={"satisfaction": "satisfied"}),
         "api:public-sms-codes": lambda w: Recipe(method="POST", data=follow),
         "api:public-sessions": lambda w: Recipe(
             method="POST",

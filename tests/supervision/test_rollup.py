@@ -22,6 +22,7 @@ from core.errors import DomainError
 from rollups import rollup
 from rollups.models import CaseRollup
 from supervision import stats
+from tests.factories import walk_to
 from workflows import deadlines
 from workflows import services as s
 
@@ -91,6 +92,16 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
             self.clock = self.traveller.start()
             self.cases = []
 
+        def visited(self):
+            """The cases with a follow-up visit: only they may be rated (so the rule does not
+            spend the walk's steps on refusals)."""
+            from cases.models import FollowUpVisit
+
+            seen = set(
+                FollowUpVisit.objects.filter(case__in=self.cases).values_list("case_id", flat=True)
+            )
+            return [c for c in self.cases if c.pk in seen]
+
         def teardown(self):
             clock["now"] = timezone.now()
             self.traveller.stop()
@@ -151,6 +162,8 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
             if not steps:
                 return
             name = steps[variant % len(steps)]
+            if name == "record_agreement" and not case.mediationsessions.exists():
+                name = "session"  # its guard needs one: go there rather than be refused
             if case.risk_level == "critical" and not case.risk_reported_at:
                 name = "report_risk"
             if name == "report_risk":
@@ -195,6 +208,40 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
                     **visit(performance, satisfaction),
                 ),
                 "follow_up",
+            )
+
+        @precondition(lambda self: any(c.status == "intake" for c in self.cases))
+        @rule(i=st.integers(0, 50), stage=st.sampled_from(["closure", "follow_up", "archived"]))
+        def walk_through(self, i, stage):
+            """A case of 待受理 walked along the usual path in one rule (each step its own
+            change): the deep states — closed, visited, rated — are reached in every run."""
+            fresh = [c for c in self.cases if c.status == "intake"]
+            case = fresh[i % len(fresh)]
+            self._do(
+                lambda: walk_to(
+                    case,
+                    stage,
+                    clerk=users["clerk"],
+                    mediator=users["mediator"],
+                    director=users["director"],
+                ),
+                f"walk:{stage}",
+            )
+
+        @precondition(lambda self: self.visited())
+        @rule(
+            i=st.integers(0, 50),
+            phone=st.sampled_from(["13700000001", "13700000002"]),
+            satisfaction=st.sampled_from(["satisfied", "basically_satisfied", "unsatisfied"]),
+        )
+        def party_rating(self, i, phone, satisfaction):  # SPEC §14, on the party's phone
+            from portal import ratings
+
+            visited = self.visited()
+            case = visited[i % len(visited)]
+            self._do(
+                lambda: ratings.rate(case, phone=phone, satisfaction=satisfaction),
+                "party_rating",
             )
 
         @precondition(lambda self: self.cases)
@@ -255,8 +302,9 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
     RollupMachine.TestCase().runTest()
     print(f"\nrollup: {counts} {sorted(done)} {refused}")
     assert counts["changes"] > 40, counts
-    assert done & {"record_agreement", "progress:record_agreement"}, done
-    assert {"progress:accept", "progress:approve_closure", "reassess_risk"} <= done
+    agreed = {"record_agreement", "progress:record_agreement", "walk:closure", "walk:archived"}
+    assert done & agreed, done
+    assert {"progress:accept", "progress:approve_closure", "reassess_risk", "party_rating"} <= done
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from web.views import agreement_draft as views_draft
 from web.views import cases as views
 from web.views import registers as views_io
 
@@ -12,6 +13,18 @@ urlpatterns = [
     path("new/", views.case_register, name="register"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<slug:name>/", views.case_act, name="act"),
+    path("<int:pk>/agreement-draft/", views_draft.draft_prepare, name="agreement-draft"),
+    path("<int:pk>/agreement-draft/pdf/", views_draft.draft_pdf, name="agreement-draft-pdf"),
+    path(
+        "<int:pk>/agreement-draft/record/",
+        views_draft.record_from_draft,
+        name="agreement-draft-record",
+    ),
+    path(
+        "<int:pk>/agreement-draft/paper/<int:signature>/",
+        views_draft.paper_mark,
+        name="agreement-draft-paper",
+    ),
     path("documents/<int:pk>/pdf/", views.document_download, name="document-pdf"),
     path("documents/<int:pk>/retry/", views.document_retry, name="document-retry"),
     path("photos/<int:pk>/", views.photo, name="photo"),

@@ -20,7 +20,7 @@ from cases.models import Case, CaseCounter, Organization
 from core.errors import Conflict, InvalidInput, NotFound
 from documents.services import documents_schedule
 from rollups import rollup
-from workflows import deadlines, flows, notify, risk
+from workflows import deadlines, flows, notify, risk, signals
 from workflows.models import CaseEvent
 
 TRACKED = ("status", "outcome", "organization", "mediators", "risk_level", "risk_score", "deadline")
@@ -160,6 +160,7 @@ def finish(change: Change, *, before: dict[str, Any], old_level: str | None) -> 
         notify.high_risk(case)
     if change.documents:
         documents_schedule(case, change.documents, actor=change.actor, event=event)
+    signals.case_changed.send(sender=Case, case=case, event=event)
     return event
 
 

@@ -14,7 +14,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 
 from cases import scope
 from cases.choices import AGREEMENT_OUTCOMES, AgreementKind, Outcome, RiskLevel
-from cases.models import Agreement, Case, DeadlineExtension, DeadlineSettings
+from cases.models import Agreement, AgreementDraft, Case, DeadlineExtension, DeadlineSettings
 from core.errors import InvalidInput, InvalidState, NotFound, PreconditionFailed
 from core.images import CleanPhoto
 from core.parsing import clean_terms
@@ -127,24 +127,57 @@ def _record_agreement(
     effective_on: object = None,
     signed_photos: Sequence[CleanPhoto] = (),
 ) -> None:
-    """`signed_photos`: photos of the paper agreement as signed (core.images-cleaned)."""
+    """`signed_photos`: photos of the paper agreement as signed (core.images-cleaned).
+
+    A written agreement recorded without terms while the case has an open draft (SPEC §14
+    签署协议, portal/signing.py) is the draft: its terms, method, deadline, amount and facts,
+    and "signed" comes from its signatures (each party's signed online or on paper; the
+    mediator recording it signs and the committee's electronic seal goes on the AGR), no tick
+    box. An open draft the agreement does not take is superseded."""
     case = ch.case
     _state_check(ch, "record_agreement", spec.label)
     if kind not in AgreementKind.values:
         raise InvalidInput("协议形式须为 written 或 oral", fields={"kind": ["无效的协议形式"]})
     if not isinstance(terms, (list, tuple)):
         raise InvalidInput("协议条款须为列表", fields={"terms": ["须为列表"]})
+    draft = (
+        AgreementDraft.objects.select_for_update()
+        .filter(case=case, status=AgreementDraft.Status.OPEN)
+        .first()
+    )
+    from_draft = draft is not None and kind == AgreementKind.WRITTEN and not clean_terms(terms)
+    unsigned: list[str] = []
+    if from_draft:
+        assert draft is not None
+        terms = list(draft.terms)
+        performance_method = performance_method or draft.performance_method
+        if performance_deadline in (None, ""):
+            performance_deadline = draft.performance_deadline
+        if amount in (None, ""):
+            amount = draft.amount
+        facts = facts or draft.facts
+        responsibilities = responsibilities or draft.responsibilities
+        signatures = list(draft.signatures.select_related("party").order_by("party__role", "pk"))
+        unsigned = [s.party.name for s in signatures if not s.done]
     deadline = date_or_none(performance_deadline, "performance_deadline")
     value = decimal_or_none(amount, "amount")
     terms = clean_terms(terms)  # the documents number the terms: a typed "一、" is dropped
-    sig = (
-        [bool(signatures_complete)] * 3
-        if signatures_complete is not None
-        else [bool(parties_signed), bool(mediator_signed), bool(seal_affixed)]
-    )
+    if from_draft:
+        sig = [not unsigned, True, True]
+    else:
+        sig = (
+            [bool(signatures_complete)] * 3
+            if signatures_complete is not None
+            else [bool(parties_signed), bool(mediator_signed), bool(seal_affixed)]
+        )
     guard(
         spec.guard(
-            case, kind=kind, terms=list(terms), performance_deadline=deadline, signatures=sig
+            case,
+            kind=kind,
+            terms=list(terms),
+            performance_deadline=deadline,
+            signatures=sig,
+            unsigned=unsigned,
         )
     )
     assert deadline is not None  # else the guard has raised (履行期限)
@@ -173,6 +206,13 @@ def _record_agreement(
     )
     full_clean(agreement, exclude=["case", "created_by", "superseded_by"])
     agreement.save()
+    if draft is not None:
+        draft.status = (
+            AgreementDraft.Status.USED if from_draft else AgreementDraft.Status.SUPERSEDED
+        )
+        draft.agreement = agreement if from_draft else None
+        draft.save(update_fields=["status", "agreement"])
+        ch.data["draft"] = {"id": draft.pk, "status": draft.status}
     case.outcome = (
         Outcome.AGREEMENT_WRITTEN if kind == AgreementKind.WRITTEN else Outcome.AGREEMENT_ORAL
     )
