@@ -19,9 +19,12 @@ run: bootstrap
 	@echo "  supervisor (青山县) | supervisor_city (青山市)"
 	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --access-logfile -
 
+# The default suite on both cores (pytest-xdist; each worker its own test database);
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
 test: bootstrap
 	$(MANAGE) compilemessages --ignore=.venv -v 0
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 # The suites that need PostgreSQL, Redis and a Celery worker (running, as on the dev machines;
 # .ci/run starts them when they are down): the same defaults .ci/run uses, overridable.

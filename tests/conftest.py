@@ -11,23 +11,49 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import override_settings
 
-from cases.models import DisputeType, Organization, Region
+from cases.models import DisputeType, Membership, Organization, Region
 from demo import seed as demo
 from tests.factories import party
 
 User = get_user_model()
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "real_pdf: render with WeasyPrint, not the fast fake")
 
 
+# The count of schemathesis examples sent (tests/api/test_fuzz.py), printed at the end; here,
+# not in tests/api/conftest.py, so that an xdist controller (which collects nothing) has it.
+def pytest_sessionfinish(session):
+    # An xdist worker hands its count to the controller (pytest_testnodedown below).
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzz_sent"] = _fuzz_examples()["sent"]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    _fuzz_examples()["sent"] += getattr(node, "workeroutput", {}).get("fuzz_sent", 0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _fuzz_examples()["sent"]:
+        terminalreporter.write_line(f"schemathesis: {_fuzz_examples()['sent']} examples sent")
+
+
+def _fuzz_examples() -> dict:
+    from tests.api.conftest import FUZZ_EXAMPLES
+
+    return FUZZ_EXAMPLES
+
+
 @pytest.fixture(autouse=True)
 def _settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Demo users are created per test: a fast hasher keeps that cheap (not a security setting).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -51,10 +77,25 @@ def fast_renderer(request, monkeypatch):
     return calls
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The reference data of `world` written once into each test database, not once per test
+    (it was most of a test's set-up time on PostgreSQL); each test's transaction rolls its own
+    changes back. With the fast hasher, as every test's users."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        demo.seed_reference()
+
+
+def _seeded() -> bool:
+    # A transactional test's flush empties every table: the next `world` writes it again.
+    return Membership.objects.filter(user__username="grid_b").exists()
+
+
 @pytest.fixture
 def world(db):
     """Regions, committees, taxonomy and the SPEC §10 users."""
-    demo.seed_reference()
+    if not _seeded():
+        demo.seed_reference()
     return {
         "east": Organization.objects.get(short_code="东村调委"),
         "west": Organization.objects.get(short_code="西村调委"),

@@ -68,6 +68,8 @@ def test_check_deploy_in_production_has_no_warning():
         ("ab" * 40, "fewer than 5 different characters"),
         ("django-insecure-" + secrets.token_urlsafe(48), "Django's startproject key"),
     ],
+    ids=["49 characters", "5 different characters", "startproject key"],  # the same in every
+    # xdist worker: ids made of random keys would differ between their collections
 )
 def test_production_refuses_a_weak_secret_key(key, why):
     result = manage("check", env=production_env(SECRET_KEY=key))

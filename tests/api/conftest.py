@@ -31,8 +31,3 @@ def _fresh_cache(request):
     yield
     with blocker.unblock():
         cache.clear()
-
-
-def pytest_terminal_summary(terminalreporter):
-    if FUZZ_EXAMPLES["sent"]:
-        terminalreporter.write_line(f"schemathesis: {FUZZ_EXAMPLES['sent']} examples sent")

@@ -149,18 +149,27 @@ def token(request, live_server, cases_in_every_state):
     return tokens.issue(user, "fuzz")[1]
 
 
+SERVED: set[str] = set()  # the roles whose served schema has been checked in this process
+
+
 @pytest.fixture
-def served_schema(live_server, token):
+def served_schema(request, live_server, token):
     """/api/schema/ as the live server serves it to the token's user, loaded by schemathesis over
-    HTTP: the schema the cases come from. (A lazy `schemathesis.pytest.from_fixture` schema would
-    load it here directly, but schemathesis 4.32's lazy runner fails under pytest 9: it sets
-    `Function._nodeid`, which pytest 9 no longer has.)"""
+    HTTP, must be the schema the cases are drawn from. Checked once per role and process: the
+    schema is built anew for each request (seconds), and every operation's test asks for it.
+    (A lazy `schemathesis.pytest.from_fixture` schema would load it here directly, but
+    schemathesis 4.32's lazy runner fails under pytest 9: it sets `Function._nodeid`, which
+    pytest 9 no longer has.)"""
+    role = request.node.callspec.params["token"]
+    if role in SERVED:
+        return schema
     served = schemathesis.openapi.from_url(
         f"{live_server.url}/api/schema/?format=json",
         headers={"Authorization": f"Token {token}"},
         timeout=60,
     )
     assert served.raw_schema == schema.raw_schema
+    SERVED.add(role)
     return served
 
 
