@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import errors
-from api.serializers import StrictSerializer
+from api.serializers import StrictSerializer, StringField
 from api.throttling import _SettingsRateThrottle
 from api.views import DocumentPdf
 from cases.choices import Gender, IdType, Satisfaction
@@ -84,7 +84,7 @@ MOBILE_MESSAGE = {"invalid": "请填写11位手机号码。"}
 class SmsCodeRequestSerializer(StrictSerializer):
     phone = serializers.RegexField(MOBILE, max_length=11, error_messages=MOBILE_MESSAGE)
     purpose = serializers.ChoiceField(choices=["apply", "follow", "sign"])
-    case_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    case_code = StringField(max_length=20, required=False, allow_blank=True)
 
 
 class SmsCodeAnswerSerializer(serializers.Serializer):
@@ -92,9 +92,9 @@ class SmsCodeAnswerSerializer(serializers.Serializer):
 
 
 class SessionRequestSerializer(StrictSerializer):
-    case_code = serializers.CharField(max_length=20)
+    case_code = StringField(max_length=20)
     phone = serializers.RegexField(MOBILE, max_length=11, error_messages=MOBILE_MESSAGE)
-    sms_code = serializers.CharField(max_length=12)
+    sms_code = StringField(max_length=12)
 
 
 class SessionAnswerSerializer(serializers.Serializer):
@@ -130,6 +130,7 @@ class PublicCaseSerializer(serializers.Serializer):
     next_step = serializers.CharField()
     next_date = serializers.DateField(allow_null=True)
     sessions = PublicSessionSerializer(many=True)
+    next_session = PublicSessionSerializer(allow_null=True)
     documents = PublicDocumentSerializer(many=True)
     other_parties = NameSerializer(many=True)
     rating = PublicRatingStateSerializer()
@@ -163,7 +164,7 @@ class RespondentSerializer(StrictSerializer):
 
 class ApplicationRequestSerializer(StrictSerializer):
     phone = serializers.RegexField(MOBILE, max_length=11, error_messages=MOBILE_MESSAGE)
-    sms_code = serializers.CharField(max_length=12)
+    sms_code = StringField(max_length=12)
     applicant = ApplicantSerializer()
     respondent = RespondentSerializer()
     region = serializers.IntegerField(
@@ -299,9 +300,7 @@ class RatingRequestSerializer(StrictSerializer):
         choices=Satisfaction.choices,  # the visit's own set: one enum in the schema
         error_messages={"invalid_choice": "请选择满意、基本满意或不满意。"},
     )
-    comment = serializers.CharField(
-        max_length=ratings.COMMENT_MAX, required=False, allow_blank=True
-    )
+    comment = StringField(max_length=ratings.COMMENT_MAX, required=False, allow_blank=True)
 
 
 class RatingAnswerSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from api.errors import errors
 from api.public import PartyOnly
-from api.serializers import AmountField, StrictSerializer
+from api.serializers import AmountField, StrictSerializer, StringField
 from api.views import IF_MATCH, FileAnswerView, PdfRenderer, apply_if_match, client_ip, get_case
 from cases import scope
 from cases.models import AgreementDraft, Signature
@@ -196,8 +196,8 @@ class PublicSignatureSerializer(serializers.Serializer):
 
 
 class SignRequestSerializer(StrictSerializer):
-    sms_code = serializers.CharField(max_length=12)
-    image = serializers.CharField(
+    sms_code = StringField(max_length=12)
+    image = StringField(
         max_length=300_000, help_text="The handwritten signature: data:image/png;base64,…"
     )
 

@@ -358,6 +358,7 @@ SMS_TEMPLATES = {
     "application_declined": env_str("SMS_TEMPLATE_APPLICATION_DECLINED"),
     "sign_invitation": env_str("SMS_TEMPLATE_SIGN_INVITATION"),
     "intake_notice": env_str("SMS_TEMPLATE_INTAKE_NOTICE"),
+    "session_notice": env_str("SMS_TEMPLATE_SESSION_NOTICE"),
     "follow_up": env_str("SMS_TEMPLATE_FOLLOW_UP"),
 }
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10, minimum=1)

@@ -11,9 +11,13 @@ from django.utils import timezone
 from cases.choices import Status
 from cases.models import Case, Party
 from documents.models import Document
+from workflows.services.actions import scheduled_session
 
 # The documents addressed to the parties (SPEC §14); the others are the committee's file.
 PARTY_DOCUMENTS = ("NOT", "DEC", "AGR", "ORA", "TRM", "FBK")
+
+# The states in which a planned session (安排调解, SPEC §14 调解时间地点) is shown.
+PLANNABLE = (Status.INVESTIGATION, Status.MEDIATION)
 
 # Written for someone who has never seen a mediation document.
 PLAIN_STATUS = {
@@ -59,6 +63,7 @@ def view(case: Case, phone: str) -> dict[str, Any]:
         {"held_at": _local(s.held_at), "place": s.place}
         for s in case.mediationsessions.filter(superseded_by=None).order_by("held_at")
     ]
+    planned = scheduled_session(case) if case.status in PLANNABLE else None
     open_case = case.status not in (Status.FOLLOW_UP, Status.ARCHIVED) and not case.closed_at
     return {
         "number": case.number,
@@ -68,6 +73,9 @@ def view(case: Case, phone: str) -> dict[str, Any]:
         "next_date": case.deadline.isoformat() if case.deadline and open_case else None,
         "organization": case.organization.name,
         "sessions": sessions,
+        "next_session": {"held_at": _local(planned["held_at"]), "place": planned["place"]}
+        if planned
+        else None,
         "documents": [
             {
                 "id": d.pk,

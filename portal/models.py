@@ -44,6 +44,7 @@ class SmsMessage(models.Model):
             "application_declined": "网上申请结果（不予受理）",
             "sign_invitation": "签署邀请",
             "intake_notice": "受理通知",
+            "session_notice": "调解时间地点",
             "follow_up": "回访",
         }
         return labels.get(self.template, self.template)

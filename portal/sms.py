@@ -36,6 +36,8 @@ TEXTS = {
     # 受理通知 and 回访 (SPEC §14; portal/notices.py): the case code and the follow page.
     "intake_notice": "{organization}已受理您的纠纷（案号{number}），案件查询码{case_code}。"
     "可打开{link} 用本手机号码验证后查看调解进度。",
+    "session_notice": "{organization}定于{held_at}在{place}调解您的纠纷（查询码{case_code}），"
+    "请准时参加；不能参加请提前联系调解员。详情见{link}",
     "follow_up": "{organization}已对您的纠纷（查询码{case_code}）进行回访。欢迎打开{link} "
     "对调解工作作出评价，您的意见只用于改进工作。",
     # 签署邀请 (SPEC §14 签署协议): the case code and the follow page, where the party signs.

@@ -49,6 +49,13 @@ def test_seed_demo_is_idempotent():
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses == {"intake", "investigation", "mediation", "closure", "follow_up", "archived"}
     assert {"low", "high", "critical"} <= set(Case.objects.values_list("risk_level", flat=True))
+    # the parties' side (demo/portal.py): once, however often the seed runs
+    from cases.models import AgreementDraft, PartyRating
+    from portal.models import Application
+
+    assert Application.objects.filter(status="pending").count() == 1
+    assert AgreementDraft.objects.filter(status="open").count() == 1
+    assert PartyRating.objects.count() >= 1  # the archived visited cases (two at most)
 
 
 def test_memberships_match_spec(world):

@@ -68,6 +68,14 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("session_add", _("添加调解记录"), forms.SessionForm, _record("session")),
         Action(
+            "session_schedule",
+            _("安排调解时间地点"),
+            forms.ScheduleForm,
+            lambda case, actor, ip, d: services.case_schedule_session(
+                case, actor=actor, ip=ip, **d
+            ),
+        ),
+        Action(
             "record_agreement",
             _("登记调解协议"),
             forms.AgreementForm,

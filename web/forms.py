@@ -535,6 +535,24 @@ class RiskForm(CaseActionForm):
         self.fields["factors"].initial = list(self.case.risk_factors)
 
 
+class ScheduleForm(CaseActionForm):
+    """安排调解: when and where the next session is (announced to the parties by SMS); the place
+    starts as the last one used."""
+
+    held_at = forms.DateTimeField(
+        label=_("调解时间"), widget=DateTimeInput(), help_text=_("当事人会收到短信通知")
+    )
+    place = forms.CharField(label=_("调解地点"), max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        last = _last_place(MediationSession, self.case, "held_at") or _last_place(
+            InvestigationRecord, self.case, "conducted_at"
+        )
+        if last:
+            self.fields["place"].initial = last
+
+
 class ReportRiskForm(CaseActionForm):
     reported_to = forms.CharField(label=_("报告对象（公安机关或综治中心）"), max_length=100)
     reason = forms.CharField(label=_("说明"), required=False)

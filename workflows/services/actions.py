@@ -19,7 +19,7 @@ from core.errors import InvalidInput, InvalidState, NotFound, PreconditionFailed
 from workflows import deadlines, notify
 from workflows.models import CaseEvent
 from workflows.services.change import Change, Imported, change, check_factors, full_clean
-from workflows.services.inputs import committee_mediators, date_or_none
+from workflows.services.inputs import committee_mediators, date_or_none, moment_or_none
 from workflows.services.registration import PARTY_FIELDS, build_party
 from workflows.services.transitions import guard
 from workflows.transitions import conflict_of_interest, register_problems
@@ -51,6 +51,10 @@ ACTIONS: dict[str, ActionRule] = {
         "添加调查记录", frozenset({ASSIGNED}), (Status.INVESTIGATION, Status.MEDIATION)
     ),
     "session_add": ActionRule("添加调解记录", frozenset({ASSIGNED}), (Status.MEDIATION,)),
+    # SPEC §14 调解时间地点: the next session announced to the parties (portal/notices.py)
+    "session_schedule": ActionRule(
+        "安排调解时间地点", frozenset({ASSIGNED}), (Status.INVESTIGATION, Status.MEDIATION)
+    ),
     "follow_up_add": ActionRule("添加回访记录", frozenset({ASSIGNED}), (Status.FOLLOW_UP,)),
     "judicial_confirmation": ActionRule(
         "登记司法确认",
@@ -225,6 +229,53 @@ def case_report_risk(
         ch.reason = reason
         ch.data["reported_to"] = reported_to
     return case
+
+
+SCHEDULE_AHEAD = dt.timedelta(days=90)
+
+
+def case_schedule_session(
+    case: Case,
+    *,
+    actor: User | None,
+    held_at: object,
+    place: str,
+    ip: str | None = None,
+) -> Case:
+    """安排调解: the time and place of the next mediation session, announced to the parties by
+    SMS (调解时间地点) and shown on their follow page until it has passed. A later schedule
+    replaces an earlier one; what was held is recorded with 添加调解记录 as before."""
+    moment = moment_or_none(held_at, "held_at")
+    missing = [name for name, ok in (("调解时间", moment), ("调解地点", place.strip())) if not ok]
+    if missing:
+        raise PreconditionFailed(missing)
+    assert moment is not None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    now = timezone.now()
+    if moment <= now:
+        message = "安排的调解时间须晚于现在。"
+        raise InvalidInput(message, fields={"held_at": [message]})
+    if moment > now + SCHEDULE_AHEAD:
+        message = "调解时间最多安排在90天以内。"
+        raise InvalidInput(message, fields={"held_at": [message]})
+    with action(case, actor=actor, name="session_schedule", ip=ip) as ch:
+        ch.data["session"] = {"held_at": moment.isoformat(), "place": place.strip()[:200]}
+    return case
+
+
+def scheduled_session(case: Case) -> dict[str, Any] | None:
+    """The next announced session of `case` ({held_at: datetime, place}) if still to come."""
+    event = (
+        CaseEvent.objects.filter(case=case, name="session_schedule").order_by("-at", "-pk").first()
+    )
+    if event is None:
+        return None
+    session = event.data.get("session") or {}
+    moment = moment_or_none(session.get("held_at"), "held_at")
+    if moment is None or moment <= timezone.now():
+        return None
+    return {"held_at": moment, "place": str(session.get("place", ""))}
 
 
 def party_add(case: Case, *, actor: User | None, ip: str | None = None, **fields: Any) -> Party:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from demo import seed as demo
+from demo.portal import seed_portal
 from demo.screening import seed_screening
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         counts = demo.seed_reference()
         added = demo.seed_cases(cases, seed) if cases else 0
         seed_screening()  # 排查 (SPEC §13): demo leads and a running sweep, once
+        seed_portal()  # 当事人端 (SPEC §14): an online application, a draft, ratings, once
         self.stdout.write(
             f"seed_demo: {counts['users']} users, {counts['regions']} regions, {added} cases added"
         )
