@@ -39,7 +39,7 @@ def seed_portal() -> int:
         respondent={"name": "钱进", "phone": "13800000022", "address": "青山县东镇东村4组9号"},
         region=east.region,
         organization=east,
-        dispute_type=DisputeType.objects.filter(taxonomy__is_current=True).order_by("pk").first(),
+        dispute_type=DisputeType.objects.filter(taxonomy__is_current=True).order_by("pk")[0],
         facts="邻居钱进家扩建院墙，占了我家门前通道约半米，车进不去，多次商量没有结果。",
         requests="请调委会主持调解，让对方拆除占道部分，恢复通道。",
         rights_acknowledged=True,
