@@ -217,6 +217,30 @@ class CaseCounterAdmin(RecordAdmin):
     search_fields = ["organization__name"]
 
 
+@admin.register(models.AgreementDraft)
+class AgreementDraftAdmin(RecordAdmin):
+    list_display = ["case", "status", "created_by", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(models.Signature)
+class SignatureAdmin(RecordAdmin):
+    """签署 (SPEC §14): the evidence of each signature; the image and the paper photo stay in
+    the private storage (they have no URL) and are left out here."""
+
+    scope_rule = staticmethod(lambda user: scope.case_related_q(user, "draft__case"))
+    list_display = ["draft", "party", "status", "signed_at"]
+    list_filter = ["status"]
+    search_fields = ["draft__case__number"]
+    exclude = ["image", "photo"]
+
+
+@admin.register(models.PartyRating)
+class PartyRatingAdmin(RecordAdmin):
+    list_display = ["case", "party", "satisfaction", "created_at"]
+    list_filter = ["satisfaction"]
+
+
 for _model in (
     models.InvestigationRecord,
     models.MediationSession,

@@ -129,3 +129,28 @@ def test_the_dashboard_prints_both_rates(client, visited, supervisor):
     html = client.get("/supervision/").content.decode()
     assert 'data-figure="party_satisfaction_rate"' in html and "当事人评价满意率" in html
     assert "评价 1 份" in html
+
+
+def test_the_admin_lists_drafts_signatures_and_ratings_read_only(
+    client, admin_user, visited, register, walk, mediator
+):
+    from cases.models import Signature
+    from portal import signing
+
+    ratings.rate(visited, phone=APPLICANT, satisfaction="satisfied")
+    case = register()
+    walk(case, "session_held")
+    signing.prepare_draft(
+        case,
+        mediator,
+        terms=["疏通排水沟"],
+        performance_deadline=timezone.localdate() + dt.timedelta(days=10),
+    )
+    client.force_login(admin_user)
+    for path in ("agreementdraft", "signature", "partyrating"):
+        page = client.get(f"/admin/cases/{path}/")
+        assert page.status_code == 200, path
+        assert client.get(f"/admin/cases/{path}/add/").status_code == 403, path
+    signature = Signature.objects.first()
+    detail = client.get(f"/admin/cases/signature/{signature.pk}/change/")
+    assert detail.status_code == 200
