@@ -240,12 +240,22 @@ def _counts(sel: Selection) -> _Counts:
     A region path is one unit and "reported by leads alone" depends only on (sweep, unit), so a
     path's `units_by_leads` is the number of its sweeps whose group has unreported leads (the
     COUNT(DISTINCT sweep) of `lead_aggregates`, without its sort)."""
-    groups = (
+    groups = list(
         leads(sel)
         .order_by()
-        .values("region_path", "dispute_type_id", "sweep_id")
-        .annotate(**lead_aggregates(units=False), unreported=Count("pk", filter=unreported_q()))
+        .values("region_path", "region_id", "dispute_type_id", "sweep_id")
+        .annotate(**lead_aggregates(units=False))
     )
+    # `unreported_q` per group instead of per lead (a correlated EXISTS for each sweep lead was
+    # most of the query at a million leads): a group is one unit (region) of one sweep, so its
+    # leads are unreported exactly when that (sweep, unit) has no report.
+    sweeps = {row["sweep_id"] for row in groups if row["sweep_id"] is not None}
+    filed = set(
+        SweepReport.objects.filter(sweep_id__in=sweeps).values_list("sweep_id", "region_id")
+    )
+    for row in groups:
+        sweep = row["sweep_id"]
+        row["unreported"] = sweep is not None and (sweep, row["region_id"]) not in filed
     totals = dict.fromkeys(LEAD_KEYS, 0)
     by_path: dict[str, dict] = {}
     by_type: dict[Any, dict] = {}
