@@ -5,7 +5,6 @@ another case's signature do not exist (404)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -22,6 +21,7 @@ from cases.models import AgreementDraft, Signature
 from core import net
 from portal import signing
 from portal.models import PartyToken
+from portal.views import draft_pdf_response
 from supervision import access_log
 
 TAG = "cases"
@@ -138,7 +138,6 @@ class AgreementDraftPdf(FileAnswerView):
         case, draft = _open_draft_of(request, pk)
         if not scope.sees_personal_data(request.user, case):
             raise exceptions.PermissionDenied("协议草稿只有本调委会的人员可以查看。")
-        pdf = signing.draft_pdf(draft)
         access_log.record(
             request.user,
             kind=access_log.Kind.PDF_DOWNLOAD,
@@ -146,13 +145,7 @@ class AgreementDraftPdf(FileAnswerView):
             case=case,
             detail=f"API：协议草稿 {draft.pk}",
         )
-        return _pdf(pdf, f"AGR-draft-{draft.pk}.pdf")
-
-
-def _pdf(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+        return draft_pdf_response(draft)
 
 
 class PaperSignature(APIView):
@@ -272,7 +265,7 @@ class PublicSignatureDraftPdf(FileAnswerView):
         signature = signing.signature_for_session(session.case, pk)
         if signature.party.phone != session.phone:
             raise exceptions.NotFound("签名不存在。")
-        return _pdf(signing.draft_pdf(signature.draft), f"AGR-draft-{signature.draft_id}.pdf")
+        return draft_pdf_response(signature.draft)
 
 
 urlpatterns = [

@@ -86,12 +86,12 @@ def parties_data(case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def _agreement(a: Agreement) -> dict[str, Any]:
-    # The terms as saved (the service drops a typed "一、"; so does this, for older rows), and
-    # numbered once, here: the AGR prints "一、…" from `numbered_terms`.
+def _terms(a: Agreement | AgreementDraft) -> dict[str, Any]:
+    """What an agreement and its draft print alike. The terms as saved (the service drops a
+    typed "一、"; so does this, for older rows), and numbered once, here: the AGR prints "一、…"
+    from `numbered_terms`."""
     terms = clean_terms(list(a.terms))
     return {
-        "number": a.number,
         "facts": a.facts,
         "responsibilities": a.responsibilities,
         "terms": terms,
@@ -99,6 +99,14 @@ def _agreement(a: Agreement) -> dict[str, Any]:
         "performance_method": a.performance_method,
         "performance_deadline": _d(a.performance_deadline),
         "amount": str(a.amount) if a.amount is not None else "",
+        "copies": a.case.parties.count() + 1,
+    }
+
+
+def _agreement(a: Agreement) -> dict[str, Any]:
+    return {
+        **_terms(a),
+        "number": a.number,
         "effective_on": _d(a.effective_on),
         "signatures": {
             "parties": _draft_signatures(a)
@@ -106,7 +114,40 @@ def _agreement(a: Agreement) -> dict[str, Any]:
             "mediator": a.mediator_signed,
             "seal": a.seal_affixed,
         },
-        "copies": a.case.parties.count() + 1,
+    }
+
+
+def draft_context(draft: AgreementDraft) -> dict[str, Any]:
+    """The AGR's context for a draft (SPEC §14 签署协议, marked 草稿): what the parties read
+    before they sign. Not an issued document: no number, no verification link."""
+    case = draft.case
+    now = timezone.localtime()
+    return {
+        "document": {
+            "code": "AGR",
+            "title": "人民调解协议书（草稿）",
+            "number": "草稿",
+            "issued_on": now.date().isoformat(),
+            "issued_at": now.isoformat(timespec="seconds"),
+            "verify_url": "",
+        },
+        "organization": organization_data(case.organization),
+        "case": case_data(case),
+        "parties": parties_data(case),
+        "record": {
+            **_terms(draft),
+            "draft": True,
+            "number": "",
+            "effective_on": "",
+            "signatures": {
+                "parties": [
+                    {"name": s.party.name, "signed": False, "status": s.status}
+                    for s in draft.signatures.select_related("party")
+                ],
+                "mediator": False,
+                "seal": False,
+            },
+        },
     }
 
 

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import io
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -233,13 +232,18 @@ def _locked(signature: Signature) -> Signature:
         .select_related("draft", "draft__case", "party")
         .get(pk=signature.pk)
     )
-    if row.draft.case.status != Status.MEDIATION:
+    _refuse_closed(row)
+    return row
+
+
+def _refuse_closed(signature: Signature) -> None:
+    """Refused when the case has left 调解 or the draft is no longer open."""
+    if signature.draft.case.status != Status.MEDIATION:
         raise DraftSuperseded("案件已不在调解阶段，这份协议草稿不能再签署。")
-    if row.draft.status != AgreementDraft.Status.OPEN:
+    if signature.draft.status != AgreementDraft.Status.OPEN:
         raise DraftSuperseded(
             "这份协议草稿已作废或已形成正式协议，不能再签署；请查看调解员发来的最新草稿。"
         )
-    return row
 
 
 # --- the party: signing on the phone ---------------------------------------------------------
@@ -378,12 +382,7 @@ def sign(
 
 
 def _refuse_state(signature: Signature) -> None:
-    if signature.draft.case.status != Status.MEDIATION:
-        raise DraftSuperseded("案件已不在调解阶段，这份协议草稿不能再签署。")
-    if signature.draft.status != AgreementDraft.Status.OPEN:
-        raise DraftSuperseded(
-            "这份协议草稿已作废或已形成正式协议，不能再签署；请查看调解员发来的最新草稿。"
-        )
+    _refuse_closed(signature)
     if signature.status == Signature.Status.SIGNED:
         raise AlreadySigned("您已经签署过这份协议，不需要再签。")
     if signature.status == Signature.Status.PAPER:
@@ -400,51 +399,9 @@ def request_code(case: Case, phone: str) -> int:
 # --- the draft as a PDF ------------------------------------------------------------------------
 
 
-def draft_context(draft: AgreementDraft) -> dict[str, Any]:
-    """The AGR's context for the draft (marked 草稿): what the parties read before signing."""
-    from documents import context as doc_context
-    from documents.renderer import cn_number
-
-    case = draft.case
-    now = timezone.localtime()
-    signatures: Sequence[Signature] = list(draft.signatures.select_related("party"))
-    terms = clean_terms(list(draft.terms))
-    return {
-        "document": {
-            "code": "AGR",
-            "title": "人民调解协议书（草稿）",
-            "number": "草稿",
-            "issued_on": now.date().isoformat(),
-            "issued_at": now.isoformat(timespec="seconds"),
-            "verify_url": "",
-        },
-        "organization": doc_context.organization_data(case.organization),
-        "case": doc_context.case_data(case),
-        "parties": doc_context.parties_data(case),
-        "record": {
-            "draft": True,
-            "number": "",
-            "facts": draft.facts,
-            "responsibilities": draft.responsibilities,
-            "terms": terms,
-            "numbered_terms": [f"{cn_number(n)}、{term}" for n, term in enumerate(terms, 1)],
-            "performance_method": draft.performance_method,
-            "performance_deadline": draft.performance_deadline.isoformat(),
-            "amount": str(draft.amount) if draft.amount is not None else "",
-            "effective_on": "",
-            "signatures": {
-                "parties": [
-                    {"name": s.party.name, "signed": False, "status": s.status} for s in signatures
-                ],
-                "mediator": False,
-                "seal": False,
-            },
-            "copies": case.parties.count() + 1,
-        },
-    }
-
-
 def draft_pdf(draft: AgreementDraft) -> bytes:
+    """The draft rendered for reading (not an issued document: nothing is stored)."""
+    from documents.context import draft_context
     from documents.renderer import render_document
 
     return render_document("AGR", draft_context(draft)).pdf

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.choices import IdType, RegionLevel
-from cases.models import Case, DisputeType, Organization, Region
+from cases.models import AgreementDraft, Case, DisputeType, Organization, Region
 from core.errors import DomainError
 from core.net import client_ip
 from documents import labels
@@ -305,6 +305,12 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 def sign_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """The draft the party signs, as a PDF (the 调解协议书 marked 草稿)."""
     _, signature = _own_signature(request, pk)
-    response = HttpResponse(signing.draft_pdf(signature.draft), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="AGR-draft-{signature.draft_id}.pdf"'
+    return draft_pdf_response(signature.draft)
+
+
+def draft_pdf_response(draft: AgreementDraft) -> HttpResponse:
+    """The draft as an inline PDF, rendered now (it is not an issued document): the party's
+    page here, the staff page (web/views/agreement_draft.py) and the API (api/signing.py)."""
+    response = HttpResponse(signing.draft_pdf(draft), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="AGR-draft-{draft.pk}.pdf"'
     return response

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -21,9 +21,10 @@ from cases.models import Case
 from core.errors import DomainError
 from core.errors import PermissionDenied as ServicePermissionDenied
 from portal import signing
+from portal.views import draft_pdf_response
 from supervision import access_log
 from web.forms import AmountField, DateInput
-from web.views.cases import _apply_domain_error, _case_or_404, _client_ip
+from web.views.cases import _apply_domain_error, _case_or_404, _client_ip, _posted_version
 from workflows import services
 
 
@@ -91,8 +92,7 @@ def draft_prepare(request, pk: int):
         }
     form = DraftForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        posted = request.POST.get("version", "")
-        version = int(posted) if posted.isdigit() else case.version
+        version = _posted_version(request, case.version)
         data = dict(form.cleaned_data)
         try:
             signing.prepare_draft(case, request.user, version, ip=_client_ip(request), **data)
@@ -106,6 +106,12 @@ def draft_prepare(request, pk: int):
         "cases/agreement_draft.html",
         {"case": case, "form": form, "replacing": open_draft is not None},
     )
+
+
+def _forbid(exc: DomainError) -> None:
+    """A refusal for the user's role is the page's 403; the others are shown as messages."""
+    if isinstance(exc, ServicePermissionDenied):
+        raise DjangoPermissionDenied(exc.message) from None
 
 
 def _signature(case: Case, signature_pk: int):
@@ -124,19 +130,17 @@ def paper_mark(request, pk: int, signature: int):
     if not form.is_valid():
         messages.error(request, _("请选择签字页的照片。"))
         return redirect("cases:detail", pk=case.pk)
-    posted = request.POST.get("version", "")
     row.draft.case = case
     try:
         signing.mark_paper(
             row,
             actor=request.user,
             photo=form.cleaned_data["photo"].read(),
-            version=int(posted) if posted.isdigit() else None,
+            version=_posted_version(request, None),
             ip=_client_ip(request),
         )
     except DomainError as exc:
-        if isinstance(exc, ServicePermissionDenied):
-            raise DjangoPermissionDenied(exc.message) from None
+        _forbid(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已标记%(name)s纸质签名。") % {"name": row.party.name})
@@ -148,15 +152,13 @@ def paper_mark(request, pk: int, signature: int):
 def record_from_draft(request, pk: int):
     """达成协议 from the signed draft: no terms typed, no tick box (the signatures decide)."""
     case = _case_or_404(request, pk)
-    posted = request.POST.get("version", "")
-    case.version = int(posted) if posted.isdigit() else case.version
+    case.version = _posted_version(request, case.version)
     try:
         services.case_transition(
             case, "record_agreement", actor=request.user, ip=_client_ip(request), kind="written"
         )
     except DomainError as exc:
-        if isinstance(exc, ServicePermissionDenied):
-            raise DjangoPermissionDenied(exc.message) from None
+        _forbid(exc)
         if exc.missing:
             messages.error(request, _("尚不能办理，缺少：") + "；".join(exc.missing))
         else:
@@ -182,6 +184,4 @@ def draft_pdf(request, pk: int):
         case=case,
         detail=f"协议草稿 {draft.pk}",
     )
-    response = HttpResponse(signing.draft_pdf(draft), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="AGR-draft-{draft.pk}.pdf"'
-    return response
+    return draft_pdf_response(draft)

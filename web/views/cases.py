@@ -43,6 +43,12 @@ def _case_or_404(request, pk: int) -> Case:
     )
 
 
+def _posted_version(request, default):
+    """The case version the submitted form was made from (its hidden `version`), or `default`."""
+    posted = request.POST.get("version", "")
+    return int(posted) if posted.isdigit() else default
+
+
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
@@ -239,8 +245,7 @@ def case_act(request, pk: int, name: str):
         )
     form = action.form(request.POST or None, request.FILES or None, case=case, user=request.user)
     if request.method == "POST" and form.is_valid():
-        posted = request.POST.get("version", "")
-        case.version = int(posted) if posted.isdigit() else case.version
+        case.version = _posted_version(request, case.version)
         try:
             action.run(case, request.user, _client_ip(request), dict(form.cleaned_data))
         except DomainError as exc:
