@@ -459,9 +459,10 @@ if TIAOJIE_FIELD_KEY.strip():
         raise ImproperlyConfigured(str(exc)) from None
 # SPEC §11: an export showing more cases' personal data than this notifies the supervisors.
 TIAOJIE_BULK_EXPORT_ALERT = env_int("TIAOJIE_BULK_EXPORT_ALERT", 200, minimum=0)
-# The §7 roll-up (rollups/) is kept exact in every change; whether the dashboards of a city or a
-# province read it ("auto") is this switch: off until its read path beats the live query.
-TIAOJIE_STATS_ROLLUP_READS = env_bool("TIAOJIE_STATS_ROLLUP_READS", False)
+# The §7 roll-up (rollups/) is kept exact in every change; the dashboards of the tree's first
+# levels (a city, a province, their counties: rollups.models.GRAINS) read its region layer
+# ("auto", supervision.stats.use_rollup). 0 reads every figure live from the cases.
+TIAOJIE_STATS_ROLLUP_READS = env_bool("TIAOJIE_STATS_ROLLUP_READS", True)
 # models.W047: nulls_distinct is enforced on PostgreSQL. axes.W006: SPEC §12 locks a username
 # from any address; locking an address would lock out a whole village office behind one NAT
 # (the token endpoint also has its per-address rate limit, api/throttling.py).

@@ -40,11 +40,9 @@ COUNTS = (
 )
 
 
-class CaseRollup(models.Model):
-    region_path = models.CharField(max_length=255)
-    month = models.DateField()  # the first day of the month of registration (Asia/Shanghai)
-    dispute_type = models.IntegerField()  # cases.DisputeType pk (no constraint: a sum, not a link)
-    source = models.CharField(max_length=32)
+class Counts(models.Model):
+    """The counters of one roll-up row (COUNTS and the amount involved)."""
+
     received = models.BigIntegerField(default=0)
     accepted = models.BigIntegerField(default=0)
     closed = models.BigIntegerField(default=0)
@@ -70,6 +68,16 @@ class CaseRollup(models.Model):
     ratings = models.BigIntegerField(default=0)  # the parties' own (SPEC §14 评价)
     ratings_satisfied = models.BigIntegerField(default=0)
     amount_involved = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        abstract = True
+
+
+class CaseRollup(Counts):
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()  # the first day of the month of registration (Asia/Shanghai)
+    dispute_type = models.IntegerField()  # cases.DisputeType pk (no constraint: a sum, not a link)
+    source = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = verbose_name_plural = "统计汇总"
@@ -115,5 +123,84 @@ class DayHistogram(models.Model):
                 fields=["region_path", "month"],
                 name="rollup_days_region_month_idx",
                 opclasses=["varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+
+# --- the region layer: what a city, province or root dashboard reads --------------------------
+# The leaf rows above answer for any region subtree, but a city holds about as many of them as it
+# has cases. The region layer keeps the same counts per region at the depths in GRAINS (the
+# region tree's first levels: a deployment's root, its children, their children): a case counts
+# in the row of its ancestor at depth g (or of its own region, when that is shallower). Instead of
+# the cross product type × source, each (grain, region, month) has marginals: dim "" (every case),
+# "type" (value = the dispute type's pk) and "source". A region at depth d reads its own row at
+# grain d (totals, type, source, month) and its children's rows at grain d + 1 (by region): tens
+# of rows a month however many cases there are. Count rows are spread over SHARDS by case id, so
+# changes in one month do not all queue on one row of the root.
+GRAINS = (1, 2, 3)
+SHARDS = 8
+
+
+class RegionRollup(Counts):
+    grain = models.PositiveSmallIntegerField()  # the depth of region_path in the tree (1 = root)
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()
+    dim = models.CharField(max_length=8)  # "" | "type" | "source"
+    value = models.CharField(max_length=32)  # the dispute type's pk or the source; "" for dim ""
+    shard = models.PositiveSmallIntegerField(default=0)  # case id % SHARDS
+    # closed on time under the current DeadlineSettings (kept by rollups.rollup: on a change of
+    # the settings it is recomputed from the leaf histograms in the same transaction)
+    closed_in_time = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "统计汇总（按区域）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "region_path", "month", "dim", "value", "shard"],
+                name="region_rollup_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["grain", "dim", "region_path", "month"],
+                name="region_rollup_read_idx",
+                opclasses=["int2_ops", "varchar_pattern_ops", "varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+
+class RegionDays(models.Model):
+    """The region layer's histograms: `close` (tenths of a day to close, dim "" only: the 90th
+    percentile is a figure of the totals) and `deadline` (open cases' deadlines, every dim: overdue
+    cases are counted per breakdown). Not sharded: rows spread over the days already."""
+
+    grain = models.PositiveSmallIntegerField()
+    region_path = models.CharField(max_length=255)
+    month = models.DateField()
+    dim = models.CharField(max_length=8)
+    value = models.CharField(max_length=32)
+    kind = models.CharField(max_length=16)
+    day = models.IntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "统计汇总（按区域，天数分布）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grain", "region_path", "month", "dim", "value", "kind", "day"],
+                name="region_days_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["grain", "kind", "dim", "region_path", "month"],
+                name="region_days_read_idx",
+                opclasses=[
+                    "int2_ops",
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "varchar_pattern_ops",
+                    "date_ops",
+                ],
             )
         ]

@@ -1,7 +1,7 @@
 """Each case's contribution to the roll-up (a pure function of its row, its current follow-up
 visits and whether it has a current judicial confirmation), the difference of two
-contributions applied with F() updates in the caller's transaction, and the rebuild from the
-cases. The rules are the ones supervision.stats applies live; tests/supervision/test_rollup.py
+contributions added in the caller's transaction (leaf rows and the region layer), and the
+rebuild from the cases. The rules are the ones supervision.stats applies live; tests/supervision/test_rollup.py
 checks that both agree after random sequences of changes."""
 
 from __future__ import annotations
@@ -10,17 +10,25 @@ import datetime as dt
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
 
 from cases.choices import AGREEMENT_OUTCOMES, OPEN_STATUSES, RiskLevel, Satisfaction
-from cases.models import Case, FollowUpVisit, JudicialConfirmation, PartyRating
-from rollups.models import COUNTS, CaseRollup, DayHistogram
+from cases.models import Case, DeadlineSettings, FollowUpVisit, JudicialConfirmation, PartyRating
+from core.upsert import add_rows
+from rollups.models import (
+    COUNTS,
+    GRAINS,
+    SHARDS,
+    CaseRollup,
+    DayHistogram,
+    RegionDays,
+    RegionRollup,
+)
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 DAY0 = dt.date(2000, 1, 1)
@@ -72,6 +80,7 @@ class Contribution:
     counts: tuple[tuple[str, int], ...]
     amount: Decimal
     days: tuple[tuple[tuple[str, int], int], ...] = field(default=())
+    shard: int = 0  # the region layer's shard (case id % SHARDS)
 
 
 def contribution(
@@ -123,18 +132,39 @@ def contribution(
         counts=tuple(sorted((k, int(v)) for k, v in c.items() if v)),
         amount=row.amount_involved or Decimal("0"),
         days=tuple(sorted(days.items())),
+        shard=(row.pk or 0) % SHARDS,
     )
 
 
 def contribution_of(case: Case) -> Contribution:
-    """The contribution of a saved case as the database holds its visits and confirmations."""
-    visits = FollowUpVisit.objects.filter(case_id=case.pk, superseded_by__isnull=True)
-    confirmed = JudicialConfirmation.objects.filter(
+    """The contribution of a saved case as the database holds its visits, confirmations and
+    ratings (one query: a change reads this twice, before and after)."""
+    text: models.CharField[str, str] = models.CharField()
+    kind, blank = models.Value("v", output_field=text), models.Value("", output_field=text)
+    visits = FollowUpVisit.objects.filter(case_id=case.pk, superseded_by__isnull=True).order_by()
+    confirmations = JudicialConfirmation.objects.filter(
         case_id=case.pk, superseded_by__isnull=True
-    ).exists()
-    ratings = PartyRating.objects.filter(case_id=case.pk).values_list("satisfaction", flat=True)
+    ).order_by()
+    ratings = PartyRating.objects.filter(case_id=case.pk).order_by()
+    found = (
+        visits.annotate(_k=kind)
+        .values_list("_k", "satisfaction", "performance")
+        .union(
+            confirmations.annotate(
+                _k=models.Value("c", output_field=text), _a=blank, _b=blank
+            ).values_list("_k", "_a", "_b"),
+            ratings.annotate(_k=models.Value("r", output_field=text), _b=blank).values_list(
+                "_k", "satisfaction", "_b"
+            ),
+            all=True,
+        )
+    )
+    rows = list(found)
     return contribution(
-        case, visits.values_list("satisfaction", "performance"), confirmed, list(ratings)
+        case,
+        [(sat, perf) for k, sat, perf in rows if k == "v"],
+        any(k == "c" for k, _sat, _perf in rows),
+        [sat for k, sat, _perf in rows if k == "r"],
     )
 
 
@@ -152,41 +182,155 @@ def _add(delta: Delta, c: Contribution, sign: int) -> None:
 
 
 def apply(before: Contribution | None, after: Contribution | None) -> None:
-    """Add `after - before` to the roll-up (inside the caller's transaction)."""
+    """Add `after - before` to the roll-up, leaf rows and region layer (inside the caller's
+    transaction; leaf rows first, then the region layer, each in key order)."""
     if before == after:
         return
     delta: Delta = {}
-    if before is not None:
-        _add(delta, before, -1)
-    if after is not None:
-        _add(delta, after, 1)
+    region = RegionDelta()
+    closed = any(kind in TIMELY for c in (before, after) if c for (kind, _day), _n in c.days)
+    conf = DeadlineSettings.current() if closed else None  # read only when it counts
+    for c, sign in ((before, -1), (after, 1)):
+        if c is not None:
+            _add(delta, c, sign)
+            region.add(c, sign, conf)
     write(delta)
+    region.write()
 
 
 def _key_q(key: Key) -> dict[str, Any]:
     return dict(zip(("region_path", "month", "dispute_type", "source"), key, strict=True))
 
 
+LEAF_KEY = ("region_path", "month", "dispute_type", "source")
+REGION_KEY = ("grain", "region_path", "month", "dim", "value")
+
+
 def write(delta: Delta) -> None:
-    """Rows are updated in one global order (key, then its histogram rows by kind and day), so
-    two transactions touching the same rows wait for each other and never deadlock."""
-    for key in sorted(delta):
-        counts, amount, days = delta[key]
-        changes: dict[str, Any] = {k: F(k) + v for k, v in counts.items() if v}
-        if amount:
-            changes["amount_involved"] = F("amount_involved") + amount
-        if changes:
-            _upsert(CaseRollup, _key_q(key), changes)
-        for (kind, day), n in sorted(days.items()):
-            if n:
-                _upsert(DayHistogram, _key_q(key) | {"kind": kind, "day": day}, {"n": F("n") + n})
+    """The leaf rows, then their histogram rows, each added in key order."""
+    rows: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    days: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for key, (counts, amount, hist) in delta.items():
+        rows.append((key, {**counts, "amount_involved": amount}))
+        days.extend(((*key, kind, day), {"n": n}) for (kind, day), n in hist.items())
+    add_rows(CaseRollup, LEAF_KEY, rows)
+    add_rows(DayHistogram, (*LEAF_KEY, "kind", "day"), days)
 
 
-def _upsert(model: type[models.Model], key: dict[str, Any], changes: dict[str, Any]) -> None:
-    manager = model._default_manager
-    if not manager.filter(**key).update(**changes):
-        manager.bulk_create([model(**key)], ignore_conflicts=True)  # or another one did
-        manager.filter(**key).update(**changes)
+# --- the region layer (rollups.models.GRAINS) -------------------------------------------------
+RKey = tuple[int, str, dt.date, str, str]  # grain, region path, month, dim, value
+DIMS = ("", "type", "source")
+
+
+def ancestor_path(path: str, depth: int) -> str:
+    """The path of `path`'s ancestor at `depth` (1 = the root), or `path` when it is shallower."""
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(parts[:depth]) + "/"
+
+
+def path_depth(path: str) -> int:
+    return len(path.strip("/").split("/"))
+
+
+TIMELY = ("intake", "mediation")  # the slack histograms closed_in_time is counted from
+
+
+def closed_in_time(
+    days: Iterable[tuple[tuple[str, int], int]], conf: DeadlineSettings | None
+) -> int:
+    """Cases closed on time under `conf`, from a contribution's intake/mediation slack (the rule
+    supervision.stats applies live: outcome day ≤ registration day + intake days, or ≤ acceptance
+    day + extended days + mediation days)."""
+    if conf is None:  # no closed case: nothing to count
+        return 0
+    return sum(
+        n
+        for (kind, day), n in days
+        if (kind == "intake" and day <= conf.intake_days)
+        or (kind == "mediation" and day <= conf.mediation_days)
+    )
+
+
+def region_keys(key: Key) -> Iterator[RKey]:
+    """The region layer's rows a leaf key counts in: each grain, each marginal."""
+    path, month, dispute_type, source = key
+    for grain in GRAINS:
+        ancestor = ancestor_path(path, grain)
+        for dim, value in zip(DIMS, ("", str(dispute_type), source), strict=True):
+            yield (grain, ancestor, month, dim, value)
+
+
+def _region_days(rkey: RKey, kind: str) -> bool:
+    return kind == "deadline" or (kind == "close" and rkey[3] == "")
+
+
+class RegionDelta:
+    """A difference of contributions as region-layer rows (count rows per shard) and days."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[RKey, int], Counter[str]] = {}
+        self.amounts: dict[tuple[RKey, int], Decimal] = {}
+        self.days: Counter[tuple[RKey, str, int]] = Counter()
+
+    def add(self, c: Contribution, sign: int, conf: DeadlineSettings | None) -> None:
+        timely = closed_in_time(c.days, conf)
+        for rkey in region_keys(c.key):
+            counts = self.rows.setdefault((rkey, c.shard), Counter())
+            for name, n in c.counts:
+                counts[name] += sign * n
+            if timely:
+                counts["closed_in_time"] += sign * timely
+            self.amounts[rkey, c.shard] = self.amounts.get((rkey, c.shard), Decimal("0")) + (
+                sign * c.amount
+            )
+            for (kind, day), n in c.days:
+                if _region_days(rkey, kind):
+                    self.days[rkey, kind, day] += sign * n
+
+    def write(self) -> None:
+        add_rows(
+            RegionRollup,
+            (*REGION_KEY, "shard"),
+            (
+                ((*rkey, shard), {**counts, "amount_involved": self.amounts.get((rkey, shard), 0)})
+                for (rkey, shard), counts in self.rows.items()
+            ),
+        )
+        add_rows(
+            RegionDays,
+            (*REGION_KEY, "kind", "day"),
+            (((*rkey, kind, day), {"n": n}) for (rkey, kind, day), n in self.days.items()),
+        )
+
+
+def _region_q(rkey: RKey) -> dict[str, Any]:
+    return dict(zip(("grain", "region_path", "month", "dim", "value"), rkey, strict=True))
+
+
+def recompute_in_time(conf: DeadlineSettings | None = None) -> None:
+    """The region layer's `closed_in_time` under new DeadlineSettings, from the leaf histograms
+    (called in the transaction that saves them: rollups.apps). Written to shard 0; readers sum
+    the shards."""
+    conf = conf or DeadlineSettings.current()
+    RegionRollup.objects.exclude(closed_in_time=0).update(closed_in_time=0)
+    timely = (
+        DayHistogram.objects.filter(
+            models.Q(kind="intake", day__lte=conf.intake_days)
+            | models.Q(kind="mediation", day__lte=conf.mediation_days)
+        )
+        .order_by()
+        .values_list("region_path", "month", "dispute_type", "source")
+        .annotate(total=models.Sum("n"))
+    )
+    sums: Counter[RKey] = Counter()
+    for path, month, dispute_type, source, total in timely:
+        for rkey in region_keys((path, month, dispute_type, source)):
+            sums[rkey] += total
+    add_rows(
+        RegionRollup,
+        (*REGION_KEY, "shard"),
+        (((*rkey, 0), {"closed_in_time": n}) for rkey, n in sums.items()),
+    )
 
 
 # --- rebuild ----------------------------------------------------------------------------------
@@ -226,21 +370,45 @@ def contributions(cases: models.QuerySet[Case] | None = None) -> Iterator[Contri
             )
 
 
-Table = tuple[dict[Key, dict[str, Any]], dict[tuple[Key, str, int], int]]
+@dataclass
+class Table:
+    """The roll-up as rows: leaf rows and days, the region layer's rows (shards summed) and days
+    (zero entries left out)."""
+
+    rows: dict[Key, dict[str, Any]]
+    days: dict[tuple[Key, str, int], int]
+    region_rows: dict[RKey, dict[str, Any]]
+    region_days: dict[tuple[RKey, str, int], int]
 
 
 def computed(cases: models.QuerySet[Case] | None = None) -> Table:
-    """The roll-up as the cases say it should be (zero entries left out)."""
+    """The roll-up as the cases say it should be."""
     rows: dict[Key, dict[str, Any]] = {}
     days: Counter[tuple[Key, str, int]] = Counter()
+    region = RegionDelta()
+    conf: DeadlineSettings | None = None  # read once there is a case (not in the first migration)
     for c in contributions(cases):
+        conf = conf or DeadlineSettings.current()
         row = rows.setdefault(c.key, {"amount_involved": Decimal("0")})
         for name, n in c.counts:
             row[name] = row.get(name, 0) + n
         row["amount_involved"] += c.amount
         for (kind, day), n in c.days:
             days[c.key, kind, day] += n
-    return _clean(rows), {k: n for k, n in days.items() if n}
+        region.add(replace(c, shard=0), 1, conf)
+    region_rows = {
+        rkey: dict(counts) | {"amount_involved": region.amounts.get((rkey, 0), Decimal("0"))}
+        for (rkey, _shard), counts in region.rows.items()
+    }
+    return Table(
+        _clean(rows),
+        {k: n for k, n in days.items() if n},
+        _clean(region_rows),
+        {k: n for k, n in region.days.items() if n},
+    )
+
+
+REGION_COUNTS = (*COUNTS, "closed_in_time", "amount_involved")
 
 
 def stored() -> Table:
@@ -257,10 +425,23 @@ def stored() -> Table:
             "region_path", "month", "dispute_type", "source", "kind", "day", "n"
         )
     }
-    return _clean(rows), days
+    region_rows: dict[RKey, dict[str, Any]] = {}
+    for r in (
+        RegionRollup.objects.order_by()
+        .values_list("grain", "region_path", "month", "dim", "value")
+        .annotate(**{f"_{k}": models.Sum(k) for k in REGION_COUNTS})
+    ):
+        region_rows[(r[0], r[1], r[2], r[3], r[4])] = dict(zip(REGION_COUNTS, r[5:], strict=True))
+    region_days = {
+        ((r[0], r[1], r[2], r[3], r[4]), r[5], r[6]): r[7]
+        for r in RegionDays.objects.exclude(n=0).values_list(
+            "grain", "region_path", "month", "dim", "value", "kind", "day", "n"
+        )
+    }
+    return Table(_clean(rows), days, _clean(region_rows), region_days)
 
 
-def _clean(rows: dict[Key, dict[str, Any]]) -> dict[Key, dict[str, Any]]:
+def _clean(rows: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
     result = {}
     for key, row in rows.items():
         kept = {k: v for k, v in row.items() if v}
@@ -273,8 +454,10 @@ def differences(expected: Table, actual: Table, limit: int = 10) -> list[str]:
     """The first `limit` differences between two tables, as lines to print."""
     found: list[str] = []
     pairs: tuple[tuple[str, dict[Any, Any], dict[Any, Any]], ...] = (
-        ("rollup", expected[0], actual[0]),
-        ("days", expected[1], actual[1]),
+        ("rollup", expected.rows, actual.rows),
+        ("days", expected.days, actual.days),
+        ("region", expected.region_rows, actual.region_rows),
+        ("region days", expected.region_days, actual.region_days),
     )
     for name, want, have in pairs:
         for key in sorted(set(want) | set(have), key=str):
@@ -285,15 +468,16 @@ def differences(expected: Table, actual: Table, limit: int = 10) -> list[str]:
     return found
 
 
-def rebuild() -> int:
-    """Replace the roll-up by what the cases say (call inside a transaction); the row count."""
-    rows, days = computed()
+def rebuild(*, region: bool = True) -> int:
+    """Replace the roll-up by what the cases say (call inside a transaction); the leaf row count.
+    `region=False` leaves the region layer alone (the first migration, before its tables)."""
+    table = computed()
     CaseRollup.objects.all().delete()
     DayHistogram.objects.all().delete()
     CaseRollup.objects.bulk_create(
         [
             CaseRollup(region_path=k[0], month=k[1], dispute_type=k[2], source=k[3], **v)
-            for k, v in rows.items()
+            for k, v in table.rows.items()
         ],
         batch_size=5000,
     )
@@ -302,8 +486,28 @@ def rebuild() -> int:
             DayHistogram(
                 region_path=k[0], month=k[1], dispute_type=k[2], source=k[3], kind=kind, day=d, n=n
             )
-            for (k, kind, d), n in days.items()
+            for (k, kind, d), n in table.days.items()
         ],
         batch_size=5000,
     )
-    return len(rows)
+    if region:
+        RegionRollup.objects.all().delete()
+        RegionDays.objects.all().delete()
+        RegionRollup.objects.bulk_create(
+            [RegionRollup(**_region_q(k), shard=0, **v) for k, v in table.region_rows.items()],
+            batch_size=5000,
+        )
+        RegionDays.objects.bulk_create(
+            [
+                RegionDays(**_region_q(k), kind=kind, day=d, n=n)
+                for (k, kind, d), n in table.region_days.items()
+            ],
+            batch_size=5000,
+        )
+    return len(table.rows)
+
+
+def deadline_settings_changed(sender: type, **kwargs: Any) -> None:
+    if kwargs.get("raw"):  # loaddata
+        return
+    recompute_in_time(DeadlineSettings.current())

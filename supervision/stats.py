@@ -80,10 +80,11 @@ from cases.models import (
     JudicialConfirmation,
     PartyRating,
     Region,
+    SupervisionNotice,
 )
 from cases.scope import Viewer, case_scope_q, is_admin, memberships
 from rollups import rollup
-from rollups.models import CaseRollup, DayHistogram
+from rollups.models import GRAINS, CaseRollup, DayHistogram, RegionDays, RegionRollup
 from workflows import deadlines, lead_selectors
 
 TZ = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -476,7 +477,6 @@ ROLLUP_DIMENSIONS = {
     "region": "region_path",
     "month": "month",
 }
-ROLLUP_LEVELS = ("city", "province")  # "auto" reads the roll-up for these (and the root)
 
 
 def rollup_allowed(sel: Selection) -> bool:
@@ -507,13 +507,12 @@ def use_rollup(sel: Selection, source: str) -> bool:
         if not rollup_allowed(sel):
             raise ValueError("the roll-up does not answer for this selection")
         return True
-    # "auto" reads the roll-up only where it is switched on (TIAOJIE_STATS_ROLLUP_READS): it is
-    # exact, but at this grain not yet faster than the live query (issue 18, bench_stats).
+    # "auto": the roll-up where its region layer answers every breakdown (the region and its
+    # children at grains: a few rows a month, however many cases), live below (a county of a
+    # province, a township: the live query over its cases is fast, and the leaf rows are not)
     if not settings.TIAOJIE_STATS_ROLLUP_READS:
         return False
-    return (sel.region.parent_id is None or sel.region.level in ROLLUP_LEVELS) and rollup_allowed(
-        sel
-    )
+    return rollup.path_depth(sel.region.path) + 1 in GRAINS and rollup_allowed(sel)
 
 
 def _rollup_filter(sel: Selection) -> Q:
@@ -565,8 +564,16 @@ def _zeroed(row: dict, full: bool) -> dict:
 def rollup_counts(
     sel: Selection, dimensions=(), *, full: bool = False, today: dt.date | None = None
 ):
-    """`counts` read from the roll-up: the same (totals, groups)."""
+    """`counts` read from the roll-up: the same (totals, groups). From the region layer when
+    the region is at one of its grains (a city, province or root: tens of rows a month), from
+    the leaf rows otherwise."""
     today = today or deadlines.today()
+    if rollup.path_depth(sel.region.path) in GRAINS:
+        return region_layer_counts(sel, dimensions, full=full, today=today)
+    return leaf_counts(sel, dimensions, full=full, today=today)
+
+
+def leaf_counts(sel: Selection, dimensions=(), *, full: bool, today: dt.date):
     where = _rollup_filter(sel)
     rows = CaseRollup.objects.filter(where).order_by()
     days = DayHistogram.objects.filter(where, kind__in=["intake", "mediation", "deadline"])
@@ -586,11 +593,82 @@ def rollup_counts(
     return totals, groups
 
 
-def rollup_p90(sel: Selection) -> float | None:
-    """percentile_cont(0.9) over the histogram of tenths of a day to close."""
-    hist = list(
-        DayHistogram.objects.filter(_rollup_filter(sel), kind="close")
+# the region layer's marginal (dim) that answers each breakdown, and how its key reads
+REGION_DIMS = {"dispute_type": "type", "source": "source", "month": "", "region": ""}
+
+
+def _region_rows(sel: Selection, grain: int, today: dt.date, *, subtree: bool, dims, by):
+    """Sums of the region layer at `grain` for the selection's months, grouped by `by`, each
+    with `overdue_open` (open cases past their deadline today) merged in."""
+    months = Q(month__gte=sel.date_from.replace(day=1), month__lte=sel.date_to.replace(day=1))
+    where = Q(grain=grain, dim__in=dims) & months
+    where &= (
+        Q(region_path__startswith=sel.region.path) if subtree else Q(region_path=sel.region.path)
+    )
+    aggs = rollup_aggregates() | {k: Sum(k) for k in (*ROLLUP_EXTRA_KEYS, "closed_in_time")}
+    found = {
+        tuple(r.pop(k) for k in by): r
+        for r in RegionRollup.objects.filter(where).order_by().values(*by).annotate(**aggs)
+    }
+    overdue = (
+        RegionDays.objects.filter(where, kind="deadline", day__lt=(today - rollup.DAY0).days)
         .order_by()
+        .values(*by)
+        .annotate(overdue_open=Sum("n"))
+    )
+    for r in overdue:
+        found.setdefault(tuple(r.pop(k) for k in by), {}).update(r)
+    return found
+
+
+def region_layer_counts(sel: Selection, dimensions=(), *, full: bool, today: dt.date):
+    """Totals, type, source and month from the region's own rows at its depth; the child
+    regions from their rows one grain down (or the leaf rows below the last grain)."""
+    depth = rollup.path_depth(sel.region.path)
+    own = _region_rows(
+        sel, depth, today, subtree=False, dims=("", "type", "source"), by=("dim", "value", "month")
+    )
+    totals: dict = {}
+    groups: dict[str, dict] = {name: {} for name in dimensions}
+    for (dim, value, month), row in own.items():
+        if dim == "":
+            _add(totals, row)
+            if "month" in groups:
+                _add(groups["month"].setdefault(month, {}), row)
+        elif dim == "type" and "dispute_type" in groups:
+            _add(groups["dispute_type"].setdefault(int(value), {}), row)
+        elif dim == "source" and "source" in groups:
+            _add(groups["source"].setdefault(value, {}), row)
+    if "region" in groups:
+        if depth + 1 in GRAINS:
+            below = _region_rows(
+                sel, depth + 1, today, subtree=True, dims=("",), by=("region_path",)
+            )
+            groups["region"] = {path: row for (path,), row in below.items()}
+        else:
+            groups["region"] = leaf_counts(sel, ("region",), full=full, today=today)[1]["region"]
+    totals = _zeroed(totals, True)
+    for name in groups:
+        groups[name] = {
+            key: _zeroed(r, full) for key, r in groups[name].items() if (r.get("received") or 0) > 0
+        }
+    return totals, groups
+
+
+def rollup_p90(sel: Selection) -> float | None:
+    """percentile_cont(0.9) over the histogram of tenths of a day to close (the region's own
+    rows of the region layer when it has them)."""
+    depth = rollup.path_depth(sel.region.path)
+    source: QuerySet[RegionDays] | QuerySet[DayHistogram]
+    if depth in GRAINS:
+        months = Q(month__gte=sel.date_from.replace(day=1), month__lte=sel.date_to.replace(day=1))
+        source = RegionDays.objects.filter(
+            months, grain=depth, region_path=sel.region.path, dim="", kind="close"
+        )
+    else:
+        source = DayHistogram.objects.filter(_rollup_filter(sel), kind="close")
+    hist = list(
+        source.order_by()
         .values("day")
         .annotate(count=Sum("n"))
         .filter(count__gt=0)
@@ -733,24 +811,40 @@ def months_between(start: dt.date, end: dt.date) -> list[str]:
     return months
 
 
-def overdue_cases(sel: Selection, *, limit: int = 20, today: dt.date | None = None):
-    return (
+def overdue_cases(sel: Selection, *, limit: int = 20, today: dt.date | None = None) -> list[Case]:
+    """The first `limit` open cases past their deadline, the most overdue first (read in the
+    order of `sup_case_open_deadline_order_idx`: a city's 60,000 overdue cases are not sorted
+    to show 20)."""
+    return _with_notices(
         sel.cases()
         .filter(deadlines.overdue_q(today))
         .select_related("organization", "region", "dispute_type")
-        .annotate(supervised=Count("supervisionnotices"))
         .order_by("deadline", "id")[:limit]
     )
 
 
-def high_risk_cases(sel: Selection, *, limit: int = 20):
-    return (
+def high_risk_cases(sel: Selection, *, limit: int = 20) -> list[Case]:
+    return _with_notices(
         sel.cases()
         .filter(status__in=OPEN, risk_level__in=HIGH_RISK)
         .select_related("organization", "region", "dispute_type")
-        .annotate(supervised=Count("supervisionnotices"))
         .order_by("-risk_score", "registered_at", "id")[:limit]
     )
+
+
+def _with_notices(cases: QuerySet[Case]) -> list[Case]:
+    """The cases, each with `supervised`: how many 督办 notices it has (counted for these
+    cases only, not grouped over every candidate before the limit)."""
+    found = list(cases)
+    counts = dict(
+        SupervisionNotice.objects.filter(case__in=[c.pk for c in found])
+        .order_by()
+        .values_list("case")
+        .annotate(n=Count("id"))
+    )
+    for case in found:
+        case.supervised = counts.get(case.pk, 0)  # type: ignore[attr-defined]
+    return found
 
 
 def dashboard(

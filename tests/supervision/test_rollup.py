@@ -11,16 +11,17 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from cases.models import DisputeType
+from cases.models import DeadlineSettings, DisputeType
 from core.errors import DomainError
 from rollups import rollup
-from rollups.models import CaseRollup
+from rollups.models import CaseRollup, DayHistogram
 from supervision import stats
 from tests.factories import walk_to
 from workflows import deadlines
@@ -275,6 +276,14 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
         def time_passes(self, days, minutes):
             self.clock.shift(dt.timedelta(days=days, minutes=minutes))
 
+        @rule(intake=st.integers(0, 4), mediation=st.integers(0, 40))
+        def deadline_settings_change(self, intake, mediation):
+            # the region layer's on-time counts follow the admin's new settings at once
+            conf = DeadlineSettings.current()
+            conf.intake_days, conf.mediation_days = intake, mediation
+            conf.save()
+            done.add("deadline_settings")
+
         @invariant()
         def stored_equals_recomputed(self):
             assert rollup.differences(rollup.computed(), rollup.stored()) == []
@@ -287,6 +296,7 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
                 (admin_user, world["city"], year),
                 (supervisor_city, world["qingshan"], year),
                 (admin_user, world["east_village"], (dt.date(2026, 2, 1), today)),
+                (admin_user, world["east_village"].parent, year),  # 东镇: the last grain
             ):
                 live, rolled = both(user, region, *period, today)
                 assert rolled == live
@@ -304,7 +314,13 @@ def test_random_changes_keep_rollup_equal_to_live(register, world, admin_user, s
     assert counts["changes"] > 40, counts
     agreed = {"record_agreement", "progress:record_agreement", "walk:closure", "walk:archived"}
     assert done & agreed, done
-    assert {"progress:accept", "progress:approve_closure", "reassess_risk", "party_rating"} <= done
+    assert {
+        "progress:accept",
+        "progress:approve_closure",
+        "reassess_risk",
+        "party_rating",
+        "deadline_settings",
+    } <= done
 
 
 @pytest.mark.django_db
@@ -375,3 +391,47 @@ def test_hand_counted_cohort_same_from_rollup(cohort, today, admin_user, supervi
         assert live["received"] and live["visits"] is not None
     city, _ = both(admin_user, world["city"], *period, deadlines.today())
     assert city["judicial_confirmations"] == 1 and city["performance_rate"] is not None
+
+
+@pytest.mark.django_db
+def test_city_and_county_read_the_region_layer(
+    register, world, admin_user, supervisor_city, clerk, mediator, director
+):
+    """A city (depth 1) and its counties (depth 2) are answered by the region layer alone: with
+    the leaf rows emptied their figures are still the live ones, while a village's (below the
+    grains) are not."""
+    for i in range(3):
+        case = register(summary=f"第{i}件")
+        if i:
+            walk_to(case, "closure", clerk=clerk, mediator=mediator, director=director)
+    today = deadlines.today()
+    year = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    CaseRollup.objects.all().delete()
+    DayHistogram.objects.all().delete()
+    for user, region in ((admin_user, world["city"]), (supervisor_city, world["qingshan"])):
+        live, rolled = both(user, region, *year, today)
+        assert rolled == live and live["received"] >= 3
+    live, rolled = both(admin_user, world["east_village"], *year, today)
+    assert live["received"] >= 3 and rolled["received"] == 0
+
+
+@pytest.mark.django_db
+def test_new_deadline_settings_recount_on_time_at_once(register, world, admin_user):
+    """The region layer's closed-on-time count follows a change of DeadlineSettings in the
+    same transaction (rollups.apps), so the city's timeliness equals the live one."""
+    clerk_b = User.objects.get(username="clerk_b")  # 白水县: the random walks stay in 东村
+    june = dt.datetime(2026, 6, 10, 10, 0, tzinfo=TZ)
+    with time_machine.travel(june, tick=False):
+        case = register(actor=clerk_b, organization=world["west"], region=world["west_village"])
+    with time_machine.travel(june + dt.timedelta(days=2), tick=False):
+        s.case_transition(case, "decline", actor=clerk_b, reason="不属于受理范围")  # in 2 days
+    today = deadlines.today()
+    sel = (admin_user, world["baishui"], dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    for intake_days, timely in ((3, 1), (1, 0), (2, 1)):
+        conf = DeadlineSettings.current()
+        conf.intake_days = intake_days
+        conf.save()
+        live, rolled = both(*sel, today)
+        assert rolled == live
+        assert live["parts"]["timeliness_rate"][0] == timely  # decided in 2 days
+        assert rollup.differences(rollup.computed(), rollup.stored()) == []
