@@ -4,8 +4,9 @@ the user's scope (else 404), check the request's shape, call the one service, an
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,6 +31,7 @@ from api.views import IF_MATCH, apply_if_match, client_ip
 from cases import choices, scope
 from cases.models import DisputeType, Region
 from cases.validators import mask
+from documents.models import Document
 from screening.models import Channel, Lead, LeadStatus, Receiver, Sweep
 from screening.progress import sweep_progress
 from screening.scope import sees_lead_personal_data
@@ -121,6 +123,52 @@ class LeadPersonOutSerializer(serializers.Serializer):
     phone = serializers.CharField(help_text="last 4 digits only when masked")
 
 
+class LeadDocumentSerializer(serializers.Serializer):
+    """A lead's own document (the 反馈函 FBK of a referred-in lead that ended without a case,
+    SPEC §13), as api.serializers.DocumentSerializer shows a case's."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    version = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    sha256 = serializers.CharField()
+    issued_at = serializers.DateTimeField(allow_null=True)
+    superseded = serializers.BooleanField()
+    pdf_url = serializers.URLField(
+        allow_null=True, help_text="null until issued, and for supervisors (masked view)"
+    )
+    verify_url = serializers.URLField(allow_null=True)
+
+
+def lead_documents(request, lead: Lead, full: bool) -> list[dict]:
+    answer = []
+    for doc in sorted(lead.documents.all(), key=lambda d: (d.code, d.version)):
+        issued = doc.status in (Document.Status.ISSUED, Document.Status.SUPERSEDED)
+        pdf = reverse("api:document-pdf", args=[doc.pk])  # documents.access: the lead's rule
+        answer.append(
+            {
+                "id": doc.pk,
+                "code": doc.code,
+                "title": doc.title,
+                "version": doc.version,
+                "number": doc.number,
+                "status": doc.status,
+                "sha256": doc.sha256,
+                "issued_at": serializers.DateTimeField().to_representation(doc.issued_at)
+                if doc.issued_at
+                else None,
+                "superseded": doc.is_superseded,
+                "pdf_url": request.build_absolute_uri(pdf) if issued and full else None,
+                "verify_url": settings.SITE_URL + reverse("verify", args=[doc.token])
+                if issued
+                else None,
+            }
+        )
+    return answer
+
+
 class LeadSerializer(serializers.Serializer):
     """The answer for one lead; `to_representation` builds it, the fields describe it."""
 
@@ -162,6 +210,7 @@ class LeadSerializer(serializers.Serializer):
     reported_by = UserBriefSerializer()
     reported_at = serializers.DateTimeField()
     allowed_transitions = serializers.ListField(child=serializers.CharField())
+    documents = LeadDocumentSerializer(many=True)
 
     def to_representation(self, lead: Lead) -> dict:
         user = self.context["request"].user
@@ -226,6 +275,7 @@ class LeadSerializer(serializers.Serializer):
             "reported_by": UserBriefSerializer(lead.reported_by).data,
             "reported_at": serializers.DateTimeField().to_representation(lead.reported_at),
             "allowed_transitions": lead_selectors.allowed_lead_transitions(lead, user),
+            "documents": lead_documents(self.context["request"], lead, full),
         }
 
 
@@ -394,7 +444,7 @@ class LeadList(APIView):
             lead_selectors.lead_detail_for(request.user), query.validated_data
         )
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(leads, request, view=self)
+        page = paginator.paginate_queryset(leads.prefetch_related("documents"), request, view=self)
         data = LeadSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 

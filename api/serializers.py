@@ -25,6 +25,7 @@ from cases.models import (
 )
 from cases.validators import validate_phone
 from core.errors import InvalidInput
+from documents import access as document_access
 from documents.models import Document
 from workflows import deadlines, selectors, services
 from workflows.models import CaseEvent
@@ -294,7 +295,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         if doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
             return None
         request = self.context.get("request")
-        if request is None or not scope.sees_personal_data(request.user, doc.case):
+        if request is None or not document_access.sees_personal_data(request.user, doc):
             return None
         return request.build_absolute_uri(reverse("api:document-pdf", args=[doc.pk]))
 
@@ -334,7 +335,10 @@ class EventSerializer(serializers.ModelSerializer):
 class VerifySerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     code = serializers.CharField()
-    case_number = serializers.CharField()
+    case_number = serializers.CharField(allow_null=True, help_text="null for a lead's document")
+    lead_number = serializers.CharField(
+        allow_null=True, help_text="a lead's own document (its 反馈函): the lead's number"
+    )
     issued_at = serializers.DateTimeField()
     sha256 = serializers.CharField()
     superseded = serializers.BooleanField()
@@ -843,20 +847,32 @@ class JudicialApplyInSerializer(StrictSerializer):
     )
 
 
+class JudicialResultInSerializer(StrictSerializer):
+    result = serializers.ChoiceField(
+        choices=[choices.ConfirmationResult.CONFIRMED, choices.ConfirmationResult.REJECTED],
+        help_text="The court's answer: confirmed (确认有效) or rejected (驳回申请/不予确认).",
+    )
+    result_on = serializers.DateField(help_text="The date of the court's ruling (裁定日期).")
+
+
 class JudicialApplicationSerializer(serializers.ModelSerializer):
-    """SPEC §13/§17: the recorded 司法确认 application, its JCA and the bundle (JCB)."""
+    """SPEC §13/§17: the recorded 司法确认 application, its JCA and the bundle (JCB), and the
+    court's answer once recorded."""
 
     window_ends_on = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     bundle_url = serializers.SerializerMethodField()
+    agreement = serializers.CharField(source="agreement.number", read_only=True)
 
     class Meta:
         model = JudicialConfirmation
         fields = [
             "id",
+            "agreement",
             "applied_on",
             "court",
             "result",
+            "result_on",
             "window_ends_on",
             "documents",
             "bundle_url",
@@ -864,7 +880,9 @@ class JudicialApplicationSerializer(serializers.ModelSerializer):
 
     def _documents(self, record) -> list[Document]:
         return list(
-            Document.objects.filter(case=record.case_id, code__in=("JCA", "JCB"))
+            Document.objects.filter(
+                case=record.case_id, code__in=("JCA", "JCB"), slot=f"r{record.pk}"
+            )
             .exclude(status=Document.Status.SUPERSEDED)
             .select_related("case")
             .order_by("id")
@@ -885,6 +903,15 @@ class JudicialApplicationSerializer(serializers.ModelSerializer):
         may not see the parties' data."""
         bundle = [d for d in self._documents(record) if d.code == "JCB"]
         return DocumentSerializer(context=self.context).get_pdf_url(bundle[-1]) if bundle else None
+
+
+class JudicialStateSerializer(serializers.Serializer):
+    """GET …/judicial-confirmation/: every application with the court's answer, and whether a
+    (new) application may be made now — if not, why (人民调解法 第三十三条 after a refusal)."""
+
+    may_apply = serializers.BooleanField()
+    reason = serializers.CharField(help_text="why not, in Chinese; empty when it may")
+    applications = JudicialApplicationSerializer(many=True)
 
 
 RECORDS = {

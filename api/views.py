@@ -33,6 +33,7 @@ from documents import access
 from documents.models import Document
 from supervision import access_log
 from workflows import selectors, services
+from workflows.services import judicial
 
 
 def client_ip(request) -> str | None:
@@ -382,7 +383,47 @@ class FollowUpCreate(CaseRecordCreate):
 
 
 class JudicialConfirmationApply(APIView):
-    """SPEC §13: assemble the 司法确认 application (JCA + the bundle JCB) and record it."""
+    """SPEC §13: assemble the 司法确认 application (JCA + the bundle JCB) and record it; read
+    the applications and the court's answers; record that answer."""
+
+    @extend_schema(
+        tags=["cases"],
+        responses={200: s.JudicialStateSerializer, **errors(401, 404)},
+        description="Every 司法确认 application of the case with the court's answer, and "
+        "whether a new one may be made now (`reason` says why not: e.g. the court refused the "
+        "current agreement — change it or reach a new one through 重新调解, 人民调解法第三十三条).",
+    )
+    def get(self, request, pk: int):
+        case = get_case(request, pk)
+        records = case.judicialconfirmations.select_related("agreement").order_by("id")
+        reason = judicial.apply_refusal(case)
+        return Response(
+            {
+                "may_apply": reason == "",
+                "reason": reason,
+                "applications": s.JudicialApplicationSerializer(
+                    records, many=True, context={"request": request}
+                ).data,
+            }
+        )
+
+    @extend_schema(
+        tags=["cases"],
+        request=s.JudicialResultInSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.JudicialApplicationSerializer, **errors(400, 401, 403, 404, 409)},
+        description="Record the court's answer to the current agreement's pending application: "
+        "confirmed or rejected, with the ruling's date. Clerk, director or an assigned mediator.",
+    )
+    def patch(self, request, pk: int):
+        case = get_case(request, pk)
+        body = s.JudicialResultInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        apply_if_match(request, case)
+        record = judicial.judicial_result_record(
+            case, actor=request.user, ip=client_ip(request), **body.validated_data
+        )
+        return Response(s.JudicialApplicationSerializer(record, context={"request": request}).data)
 
     @extend_schema(
         tags=["cases"],
@@ -503,7 +544,7 @@ class Verify(APIView):
     @extend_schema(tags=["documents"], auth=[], responses={200: s.VerifySerializer, **errors(404)})
     def get(self, request, token: str):
         doc = get_object_or_404(
-            Document.objects.select_related("case").filter(
+            Document.objects.select_related("case", "lead").filter(
                 status__in=[Document.Status.ISSUED, Document.Status.SUPERSEDED]
             ),
             token=token,
@@ -513,7 +554,9 @@ class Verify(APIView):
             {
                 "valid": True,
                 "code": doc.code,
-                "case_number": doc.case.number,
+                # a lead's own document (its FBK, SPEC §13) has the lead's number, no case
+                "case_number": doc.case.number if doc.case is not None else None,
+                "lead_number": doc.lead.number if doc.lead is not None else None,
                 "issued_at": doc.issued_at,
                 "sha256": doc.sha256,
                 "superseded": superseded,

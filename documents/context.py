@@ -30,6 +30,8 @@ from documents.renderer import cn_number
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+    from screening.models import Lead
+
 
 def _d(value: dt.date | dt.datetime | None) -> str:
     if value is None:
@@ -348,7 +350,7 @@ def judicial_data(code: str, case: Case, record: Any) -> dict[str, Any]:
     }
     if code == "JCB":
         documents = Document.objects.filter(case=case).exclude(status=Document.Status.SUPERSEDED)
-        jca = documents.filter(code="JCA").order_by("-version").first()
+        jca = documents.filter(code="JCA", slot=f"r{record.pk}").order_by("-version").first()
         agr = documents.filter(
             code="AGR", slot=f"r{agreement.pk}", status=Document.Status.ISSUED
         ).order_by("-version")
@@ -373,7 +375,63 @@ def judicial_data(code: str, case: Case, record: Any) -> dict[str, Any]:
     return data
 
 
+# What the 反馈函 says happened to a lead that ended without a case (SPEC §13).
+LEAD_OUTCOMES = {"resolved": "就地化解", "referred": "移交", "closed": "核实无纠纷"}
+
+
+def lead_feedback_data(lead: Lead) -> dict[str, Any]:
+    """FBK for a referred-in lead resolved on site, referred onwards or closed (no case): the
+    sender, their reference, the lead's number and what happened — 就地化解 with what was done,
+    移交 to whom and why, 核实无纠纷 with the note. No case number: there is none."""
+    from screening.models import Channel, LeadStatus
+
+    referred = lead.status == LeadStatus.REFERRED
+    return {
+        "lead_only": True,
+        "lead_number": lead.number,
+        "channel": lead.get_channel_display(),
+        "pre_litigation": lead.channel == Channel.COURT,
+        "sender": lead.sender or lead.get_channel_display(),
+        "sender_reference": lead.sender_reference,
+        "found_on": _d(lead.found_on),
+        # a court's 诉前 term is found_on + 30 days; a referral's own due date is the receiver's
+        "feedback_due": "" if referred else _d(lead.feedback_due) or "",
+        "outcome": LEAD_OUTCOMES.get(lead.status, lead.get_status_display())
+        + (f"（{lead.get_referral_receiver_display()}）" if referred else ""),
+        "receiver": lead.get_referral_receiver_display() if referred else "",
+        "closing_reason": lead.referral_reason if referred else lead.outcome_note,
+        "closed_on": _d(timezone.localdate()),
+    }
+
+
+def lead_context(doc: Document) -> dict[str, Any]:
+    """The context of a lead's own document: the committee, the lead (in place of the case:
+    its number, dispute type, place and description) and the people named in it."""
+    lead = doc.lead
+    assert lead is not None
+    return {
+        "document": document_header(doc),
+        "organization": organization_data(lead.organization),
+        "lead": {
+            "number": lead.number,
+            "dispute_type": f"{lead.dispute_type.name}纠纷" if lead.dispute_type else "矛盾纠纷",
+            "region": lead.region.full_name,
+            "place": lead.place,
+            "reported_on": _d(timezone.localtime(lead.reported_at).date()),
+            "people_involved": lead.people_involved,
+        },
+        "case": {},
+        "parties": [
+            {"name": p.name, "role": p.role, "role_label": p.get_role_display() if p.role else ""}
+            for p in lead.people.all()
+        ],
+        "record": lead_feedback_data(lead),
+    }
+
+
 def build_context(doc: Document, record: models.Model | None, actor: User | None) -> dict[str, Any]:
+    if doc.case is None:
+        return lead_context(doc)
     case = doc.case
     case_fields = case_data(case)
     if doc.code in PARTY_CODE_DOCUMENTS:

@@ -43,7 +43,19 @@ class Document(models.Model):
         FAILED = "failed", "生成失败"
         SUPERSEDED = "superseded", "已被更正"
 
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="documents")
+    # A document belongs to a case, or — the 反馈函 (FBK) of a referred-in lead that ended
+    # without a case (SPEC §13) — to a lead: exactly one of the two (document_case_or_lead).
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    lead = models.ForeignKey(
+        "screening.Lead",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name="线索",
+    )
     code = models.CharField("文书代码", max_length=3, choices=list(TITLES.items()))
     # Several INV/MED/FUV per case: `slot` tells which record a version chain belongs to.
     slot = models.CharField(max_length=40, default="")
@@ -78,7 +90,17 @@ class Document(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "code", "slot", "version"], name="document_version_unique"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["lead", "code", "slot", "version"],
+                condition=models.Q(lead__isnull=False),
+                name="document_lead_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False, lead__isnull=True)
+                | models.Q(case__isnull=True, lead__isnull=False),
+                name="document_case_or_lead",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -76,3 +76,33 @@ def document_number(case_number: str, code: str, ordinal: int | None = None) -> 
     start, end = match.span()
     number = f"{WORDS[code]}字第{match['seq']}{suffix}号"
     return case_number[:start] + number + case_number[end:]
+
+
+def nth(number: str, ordinal: int) -> str:
+    """The ``ordinal``-th document of a kind a case holds one of at a time, numbered after the
+    first: a new 司法确认申请 after the court refused the first (人民调解法 第三十三条) —
+    ``…司确字第0007号``, then ``…司确字第0007-2号``."""
+    if ordinal < 2:
+        return number
+    if number.endswith("号"):
+        return f"{number[:-1]}-{ordinal}号"
+    return f"{number}{ordinal}"
+
+
+# A lead's own documents (SPEC §13: the 反馈函 of a referred-in lead that ended without a case)
+# are numbered from the lead's number, per committee and year as it is: 排字 becomes 排反馈字, so
+# ``（2026）东村调委排字第0003号`` issues ``（2026）东村调委排反馈字第0003号`` and never meets the
+# 反馈字 number of a case. One such document per lead, so the numbers stay gap-free.
+LEAD_WORDS = {"FBK": "排反馈"}
+_LEAD_WORD = re.compile(r"排字第(?P<seq>[^号]+)号")
+
+
+def lead_document_number(lead_number: str, code: str) -> str:
+    """The number of the lead's ``code`` document (only FBK has one)."""
+    if code not in LEAD_WORDS:
+        raise ValueError(f"document code {code!r} is not a lead's document")
+    match = _LEAD_WORD.search(lead_number)
+    if match is None:
+        return f"{lead_number}-{LABELS[code]}"
+    start, end = match.span()
+    return f"{lead_number[:start]}{LEAD_WORDS[code]}字第{match['seq']}号{lead_number[end:]}"

@@ -23,9 +23,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from cases.scope import Viewer
+    from screening.models import Lead
 
 log = logging.getLogger(__name__)
-SLOTTED = {"INV", "MED", "EXT", "FUV", "SUP", "AGR", "ORA"}
+# One version chain per record: several records, or (JCA, JCB) one per 司法确认 application —
+# a new application after a refusal is a new document, not a correction of the refused one.
+SLOTTED = {"INV", "MED", "EXT", "FUV", "SUP", "AGR", "ORA", "JCA", "JCB"}
 
 
 def _number(case: Case, code: str, slot: str, record: Any) -> str:
@@ -41,11 +44,13 @@ def _number(case: Case, code: str, slot: str, record: Any) -> str:
     earlier = Document.objects.filter(case=case, code=code, slot=slot).order_by("version")
     if number := earlier.values_list("number", flat=True).first():
         return number
-    ordinal = None
-    if code in numbers.REPEATED:
-        ordinal = Document.objects.filter(case=case, code=code).values("slot").distinct().count()
-        ordinal += 1
-    return numbers.document_number(case.number, code, ordinal)
+    if code not in numbers.REPEATED and code != "JCA":
+        return numbers.document_number(case.number, code)
+    # the records (slots) of this kind before this one
+    before = Document.objects.filter(case=case, code=code).values("slot").distinct().count()
+    if code == "JCA":  # the first application …司确字第0007号, a new one after a refusal -2
+        return numbers.nth(numbers.document_number(case.number, code), before + 1)
+    return numbers.document_number(case.number, code, before + 1)
 
 
 def dossier_documents(case: Case) -> list[Document]:
@@ -117,6 +122,32 @@ def documents_schedule(
     return created
 
 
+@in_official_language
+def lead_documents_schedule(
+    lead: Lead, codes: Iterable[str], *, actor: User | None
+) -> list[Document]:
+    """A lead's own documents (SPEC §13: the FBK of a referred-in lead that ended without a
+    case), pending with their context frozen now, rendered after the caller's transaction
+    commits — the path of `documents_schedule`, numbered from the lead's number
+    (documents.numbers.lead_document_number). Runs under the lead's row lock."""
+    created = []
+    for code in codes:
+        last = Document.objects.filter(lead=lead, code=code, slot="").aggregate(v=Max("version"))
+        doc = Document.objects.create(
+            lead=lead,
+            code=code,
+            version=(last["v"] or 0) + 1,
+            number=numbers.lead_document_number(lead.number, code),
+            issued_by=actor,
+        )
+        doc.context = ctx.build_context(doc, None, actor)
+        doc.save(update_fields=["context"])
+        created.append(doc)
+    ids = [d.pk for d in created]
+    transaction.on_commit(lambda: _enqueue(ids))
+    return created
+
+
 def _enqueue(ids: list[int]) -> None:
     from documents.tasks import issue_document
 
@@ -163,8 +194,12 @@ def document_issue(pk: int) -> Document:
             doc.status, doc.issued_at, doc.error = Document.Status.ISSUED, timezone.now(), ""
             doc.attempts += 1
             doc.save()
+            # the same owner: its case, or (a lead's own document, no case) its lead
+            owner: dict[str, Any] = (
+                {"case_id": doc.case_id} if doc.case_id else {"lead_id": doc.lead_id}
+            )
             previous = Document.objects.filter(
-                case_id=doc.case_id,
+                **owner,
                 code=doc.code,
                 slot=doc.slot,
                 version__lt=doc.version,
@@ -188,6 +223,7 @@ def _render_bundle(doc: Document) -> Any:
     from documents import renderer
 
     record = doc.context["record"]
+    assert doc.case_id is not None  # a bundle is a case's
     application = Document.objects.get(pk=record["application_document"], case_id=doc.case_id)
     agreement = Document.objects.get(
         pk=record["agreement_document"], case_id=doc.case_id, status=Document.Status.ISSUED

@@ -323,3 +323,65 @@ class SweepReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sweep} · {self.region}"
+
+
+# --- the roll-up of the 排查 table (SPEC §13, §16; screening/rollup.py keeps it) -------------
+LEAD_COUNTS = (
+    "leads",
+    "leads_major",
+    "handled",
+    "handled_success",
+    "referred",
+    "prevented_criminal",
+    "prevented_group_petition",
+    "prevented_group_fight",
+)
+
+
+class LeadRollup(models.Model):
+    """The leads of one leaf region × month of 发现日期 × dispute type × sweep, counted by the
+    columns of the 排查 table (supervision.screening_stats). Kept exact in the transaction of
+    each lead or case change (screening.rollup); `manage.py stats_rebuild` recomputes it."""
+
+    region_path = models.CharField(max_length=255)
+    region_pk = models.IntegerField()  # cases.Region pk of that path (the sweep report's unit)
+    month = models.DateField()  # the first day of the month of found_on
+    dispute_type = models.IntegerField()  # cases.DisputeType pk, 0: none (未分类)
+    sweep = models.IntegerField()  # Sweep pk, 0: none
+    leads = models.BigIntegerField(default=0)
+    leads_major = models.BigIntegerField(default=0)
+    handled = models.BigIntegerField(default=0)
+    handled_success = models.BigIntegerField(default=0)
+    referred = models.BigIntegerField(default=0)
+    prevented_criminal = models.BigIntegerField(default=0)
+    prevented_group_petition = models.BigIntegerField(default=0)
+    prevented_group_fight = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "排查统计汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_path", "region_pk", "month", "dispute_type", "sweep"],
+                name="lead_rollup_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["region_path", "month"],
+                name="lead_rollup_region_month_idx",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+
+class LeadRollupCase(models.Model):
+    """What a converted lead's case adds to its figures, as LeadRollup counts it now (only for
+    leads with a case): a case change takes the old figures from here, not from the case."""
+
+    lead = models.OneToOneField(Lead, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    agreed = models.BooleanField(default=False)  # outcome in AGREEMENT_OUTCOMES
+    violence = models.BooleanField(default=False)  # the case records violence_threat
+    petition = models.BooleanField(default=False)  # the case records petition_history
+
+    class Meta:
+        verbose_name = verbose_name_plural = "排查统计汇总（所转案件）"

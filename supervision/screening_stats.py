@@ -7,9 +7,16 @@ The cohort is the leads the user may see (`Lead.objects.visible_to`, screening/s
 region lies in the selected region's subtree and whose 发现日期 (`found_on`) lies in the period,
 both ends included; the year to date is the same from 1 January of the period's last year.
 
-Counts are conditional aggregates (COUNT … FILTER (WHERE …)) grouped by the lead's region path
-and by dispute type; the group rows (one per region that has leads, not one per lead) are added
-up per child region here, and rates are taken from the sums.
+Counts are conditional aggregates (COUNT … FILTER (WHERE …), screening.rollup.count_aggregates)
+grouped by the lead's region path and by dispute type; the group rows (one per region that has
+leads, not one per lead) are added up per child region here, and rates are taken from the sums.
+
+The same groups are read from the exact roll-up of the leads (screening.models.LeadRollup, kept
+in the transaction of every lead and case change, SPEC §16) when the period is whole months and
+the user sees the region's whole subtree (`supervision.stats.rollup_allowed`: an admin, or a
+supervisor of the region or one above it); anyone else — a committee, a grid worker — gets the
+live query over the leads they may see. Both give the same table
+(tests/screening/test_lead_rollup.py).
 """
 
 from __future__ import annotations
@@ -19,29 +26,22 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
-from cases.choices import AGREEMENT_OUTCOMES, RiskFactor
 from cases.models import DisputeType, Region
 from core.errors import InvalidInput
-from screening.models import Lead, LeadStatus, SweepReport
-from supervision import access
-from supervision.stats import LOCAL_ROOT, TZ, Selection, child_of, rate
-from workflows import deadlines
-
-GROUP_MAJOR, GROUP_FIGHT = 5, 10
-SUCCESS = Q(status=LeadStatus.RESOLVED) | Q(
-    status=LeadStatus.CONVERTED, case__outcome__in=AGREEMENT_OUTCOMES
+from screening.models import Lead, LeadRollup, SweepReport
+from screening.rollup import (  # noqa: F401  (the rules, re-exported)
+    GROUP_FIGHT,
+    GROUP_MAJOR,
+    PETITION,
+    SUCCESS,
+    VIOLENCE,
+    count_aggregates,
 )
-
-
-def _factor(name: str) -> Q:
-    """The lead or its case records risk factor `name` (JSON text match: both databases)."""
-    return Q(risk_factors__icontains=name) | Q(case__risk_factors__icontains=name)
-
-
-VIOLENCE = _factor(RiskFactor.VIOLENCE_THREAT.value)
-PETITION = _factor(RiskFactor.PETITION_HISTORY.value)
+from supervision import access
+from supervision.stats import LOCAL_ROOT, TZ, Selection, child_of, rate, rollup_allowed
+from workflows import deadlines
 
 # (key, label, kind, what it counts): the columns of the table, in order (SPEC §13, §17 names).
 INT, PCT = "int", "pct"
@@ -183,21 +183,7 @@ def lead_aggregates(*, units: bool = True) -> dict:
     (no report filed) — is per region path (a path is one region, so distinct sweeps are
     distinct (sweep, unit) pairs); the totals add the paths up. `_counts` groups by sweep too and
     counts `unreported` leads instead (units=False): the same figure without COUNT(DISTINCT)."""
-    done = SUCCESS
-    aggs = {
-        "leads": Count("pk"),
-        "leads_major": Count("pk", filter=Q(people_involved__gte=GROUP_MAJOR)),
-        "handled": Count("pk", filter=Q(status__in=[LeadStatus.CONVERTED, LeadStatus.RESOLVED])),
-        "handled_success": Count("pk", filter=done),
-        "referred": Count("pk", filter=Q(status=LeadStatus.REFERRED)),
-        "prevented_criminal": Count("pk", filter=done & VIOLENCE),
-        "prevented_group_petition": Count(
-            "pk", filter=done & PETITION & Q(people_involved__gte=GROUP_MAJOR)
-        ),
-        "prevented_group_fight": Count(
-            "pk", filter=done & VIOLENCE & Q(people_involved__gte=GROUP_FIGHT)
-        ),
-    }
+    aggs: dict = count_aggregates()
     if units:  # a unit whose sweep leads are in but that filed no report has reported
         aggs["units_by_leads"] = Count("sweep_id", distinct=True, filter=unreported_q())
     return aggs
@@ -234,18 +220,65 @@ class _Counts:
     by_type: dict[Any, dict]
 
 
-def _counts(sel: Selection) -> _Counts:
-    """One pass over the cohort, grouped by (region path, dispute type, sweep) — a few hundred
-    rows, not one per lead — summed here by path (with the totals) and by type (None: 未分类).
-    A region path is one unit and "reported by leads alone" depends only on (sweep, unit), so a
-    path's `units_by_leads` is the number of its sweeps whose group has unreported leads (the
-    COUNT(DISTINCT sweep) of `lead_aggregates`, without its sort)."""
-    groups = list(
+SOURCES = ("auto", "live", "rollup")
+
+
+def use_rollup(sel: Selection, source: str = "auto") -> bool:
+    """Where the groups come from. `source` "live": the leads; "rollup": the roll-up (the
+    selection must allow it); "auto" (the page, its exports and the API): the roll-up when
+    `rollup_allowed`, live otherwise."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    if source == "live":
+        return False
+    if source == "rollup" and not rollup_allowed(sel):
+        raise ValueError("the roll-up does not answer for this selection")
+    return rollup_allowed(sel)
+
+
+def _live_groups(sel: Selection) -> list[dict]:
+    return list(
         leads(sel)
         .order_by()
         .values("region_path", "region_id", "dispute_type_id", "sweep_id")
         .annotate(**lead_aggregates(units=False))
     )
+
+
+def _rollup_groups(sel: Selection) -> list[dict]:
+    """The same groups summed from the roll-up's months (rows left at zero by changes are
+    not groups: no lead is in them)."""
+    rows = (
+        LeadRollup.objects.filter(
+            region_path__startswith=sel.region.path,
+            month__gte=sel.date_from.replace(day=1),
+            month__lte=sel.date_to.replace(day=1),
+        )
+        .order_by()
+        .values("region_path", "region_pk", "dispute_type", "sweep")
+        .annotate(**{f"n_{k}": Sum(k) for k in LEAD_KEYS})
+    )
+    return [
+        {
+            "region_path": r["region_path"],
+            "region_id": r["region_pk"],
+            "dispute_type_id": r["dispute_type"] or None,
+            "sweep_id": r["sweep"] or None,
+        }
+        | {k: r[f"n_{k}"] for k in LEAD_KEYS}
+        for r in rows
+        if r["n_leads"]
+    ]
+
+
+def _counts(sel: Selection, source: str = "auto") -> _Counts:
+    """One pass over the cohort (or its roll-up, `use_rollup`), grouped by (region path,
+    dispute type, sweep) — a few hundred rows, not one per lead — summed here by path (with the
+    totals) and by type (None: 未分类). A region path is one unit and "reported by leads alone"
+    depends only on (sweep, unit), so a path's `units_by_leads` is the number of its sweeps whose
+    group has unreported leads (the COUNT(DISTINCT sweep) of `lead_aggregates`, without its
+    sort)."""
+    groups = _rollup_groups(sel) if use_rollup(sel, source) else _live_groups(sel)
     # `unreported_q` per group instead of per lead (a correlated EXISTS for each sweep lead was
     # most of the query at a million leads): a group is one unit (region) of one sweep, so its
     # leads are unreported exactly when that (sweep, unit) has no report.
@@ -335,9 +368,9 @@ def _type_rows(by_type: dict) -> list[dict]:
     return rows
 
 
-def figures(sel: Selection) -> dict:
+def figures(sel: Selection, source: str = "auto") -> dict:
     """Totals, by child region (with 小计) and by dispute type, for one period."""
-    c = _counts(sel)
+    c = _counts(sel, source)
     result = derive(c.totals)
     result["by_child_region"] = _region_rows(sel, c.by_path)
     result["by_dispute_type"] = _type_rows(c.by_type)
@@ -348,11 +381,12 @@ def year_to_date(sel: Selection) -> Selection:
     return replace(sel, date_from=sel.date_to.replace(month=1, day=1))
 
 
-def screening_table(sel: Selection) -> dict:
-    """The period's figures and, beside them, the year to date's (1 January → the period's end)."""
+def screening_table(sel: Selection, source: str = "auto") -> dict:
+    """The period's figures and, beside them, the year to date's (1 January → the period's end).
+    `source`: see `use_rollup` (the same table either way)."""
     ytd_sel = year_to_date(sel)
-    period = figures(sel)
-    ytd = period if ytd_sel.date_from == sel.date_from else figures(ytd_sel)
+    period = figures(sel, source)
+    ytd = period if ytd_sel.date_from == sel.date_from else figures(ytd_sel, source)
     return period | {
         "region": sel.region,
         "date_from": sel.date_from,

@@ -315,6 +315,11 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
     "api:case-judicial-confirmation": lambda w: Recipe(
         {"pk": w.follow_up.pk}, method="POST", data={}
     ),
+    "api:case-judicial-confirmation [result]": lambda w: Recipe(
+        {"pk": w.applied.pk},
+        method="PATCH",
+        data={"result": "rejected", "result_on": timezone.localdate().isoformat()},
+    ),
     "api:case-documents": lambda w: Recipe({"pk": w.case.pk}),
     "api:case-events": lambda w: Recipe({"pk": w.case.pk}),
     "api:document-pdf": lambda w: Recipe({"pk": w.document.pk}),
@@ -338,6 +343,11 @@ RECIPES: dict[str, Callable[[SimpleNamespace], Recipe]] = {
         {"pk": w.lead.pk, "name": "to_case"}, method="POST", data={}
     ),
     "api:lead-photos": lambda w: Recipe({"pk": w.lead.pk}),
+    # a lead's own document: the FBK of the court-referred lead resolved on site (no case)
+    "cases:document-pdf [lead FBK]": lambda w: Recipe({"pk": w.lead_fbk.pk}),
+    "api:document-pdf [lead FBK]": lambda w: Recipe({"pk": w.lead_fbk.pk}),
+    "verify [lead FBK]": lambda w: Recipe({"token": w.lead_fbk.token}),
+    "api:verify [lead FBK]": lambda w: Recipe({"token": w.lead_fbk.token}),
     "api:sweeps": lambda w: Recipe(data=w.sweep_body),
     "api:sweep": lambda w: Recipe({"pk": w.sweep.pk}),
     "api:sweep-reports": lambda w: Recipe(
@@ -452,6 +462,7 @@ def build_world() -> SimpleNamespace:
         w.case = walk(register(2), "investigated")  # 调查, the mediator assigned
         w.mediation = walk(register(3), "mediation")
         w.follow_up = walk(register(4), "follow_up")
+        w.applied = walk(register(6), "follow_up")  # its 司法确认 application awaits the court
     good = renderer.render_document
 
     def broken(code, context):
@@ -463,8 +474,11 @@ def build_world() -> SimpleNamespace:
             w.failing = register(5)
     finally:
         renderer.render_document = good
-    for case in (w.intake, w.case, w.mediation, w.follow_up, w.failing):
+    for case in (w.intake, w.case, w.mediation, w.follow_up, w.failing, w.applied):
         case.refresh_from_db()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        s.judicial_confirmation_apply(w.applied, actor=clerk)
+    w.applied.refresh_from_db()
     w.document = Document.objects.get(case=w.case, code="APP")
     w.failed = Document.objects.get(case=w.failing, code="APP")
     w.photo = _evidence_photo(w.case, w.users["mediator"])

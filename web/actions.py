@@ -106,7 +106,12 @@ ACTIONS: dict[str, Action] = {
             _record("follow_up"),
             primary=True,
         ),
-        Action("reopen", _("协议未履行，重新调解"), forms.ReasonForm, _transition("reopen")),
+        Action(
+            "reopen",
+            _("重新调解（协议未履行或司法确认被驳回）"),
+            forms.ReasonForm,
+            _transition("reopen"),
+        ),
         Action("archive", _("归档"), forms.ConfirmForm, _transition("archive"), primary=True),
         Action(
             "judicial_confirmation",
@@ -124,6 +129,15 @@ ACTIONS: dict[str, Action] = {
                 case, actor=actor, ip=ip
             ),
             shown=lambda case: judicial.may_apply(case),
+        ),
+        Action(
+            "judicial_result",
+            _("登记法院审查结果"),
+            forms.JudicialResultForm,
+            lambda case, actor, ip, d: judicial.judicial_result_record(
+                case, actor=actor, ip=ip, **d
+            ),
+            shown=lambda case: judicial.pending_application(case) is not None,
         ),
         Action(
             "party_add",

@@ -22,8 +22,9 @@ def content_disposition(name: str, ascii_name: str, *, attachment: bool = False)
 def document_names(doc) -> tuple[str, str]:
     """("（2026）东村调委人调字第0001号-调解协议书.pdf", "2026-0001-AGR.pdf") for a document,
     with "（第2版）" / "-v2" for a later version and the slot's order for several records."""
-    number = doc.case.number
-    digits = "-".join(re.findall(r"\d+", number)) or str(doc.case_id)
+    # a lead's own document (its FBK) is named by the lead's number
+    number = doc.case.number if doc.case is not None else doc.lead.number
+    digits = "-".join(re.findall(r"\d+", number)) or str(doc.case_id or doc.lead_id)
     version = f"（第{doc.version}版）" if doc.version > 1 else ""
     ascii_version = f"-v{doc.version}" if doc.version > 1 else ""
     return (

@@ -671,6 +671,19 @@ class PartyAddForm(CaseActionForm, PartyForm):
     pass
 
 
+class JudicialResultForm(CaseActionForm):
+    """登记法院审查结果 (workflows.services.judicial.judicial_result_record)."""
+
+    result = forms.ChoiceField(
+        label=_("审查结果"),
+        choices=[
+            (ConfirmationResult.CONFIRMED, _("确认有效")),
+            (ConfirmationResult.REJECTED, _("驳回申请（不予确认）")),
+        ],
+    )
+    result_on = forms.DateField(label=_("裁定日期"), widget=DateInput())
+
+
 class JudicialConfirmationForm(CaseActionForm):
     applied_on = forms.DateField(label=_("申请日期"), widget=DateInput())
     court = forms.CharField(label=_("受理的人民法院"), max_length=100)

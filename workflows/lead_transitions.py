@@ -46,5 +46,6 @@ EVENT_LABELS = {
     "report": "上报",
     "photo_add": "上传照片",
     "overdue": "超期",
+    "feedback": "发出反馈函",  # the FBK to a referring sender (SPEC §13)
     **{name: spec.label for name, spec in LEAD_SPECS.items()},
 }

@@ -83,6 +83,7 @@ def test_verify(issued):
         "valid": True,
         "code": "APP",
         "case_number": issued.case.number,
+        "lead_number": None,
         "issued_at": response.json()["issued_at"],
         "sha256": issued.sha256,
         "superseded": False,

@@ -44,9 +44,11 @@ def test_apply_answers_201_with_the_documents_and_the_bundle(
     body = response.json()
     assert set(body) == {
         "id",
+        "agreement",
         "applied_on",
         "court",
         "result",
+        "result_on",
         "window_ends_on",
         "documents",
         "bundle_url",
@@ -101,7 +103,10 @@ def test_roles_and_scope(agreed, supervisor, outsider, mediator2):
 def test_unknown_field_and_get(agreed, clerk):
     err = error(_post(clerk, agreed, {"applied_on": "2026-12-01"}), 400, "invalid")
     assert "applied_on" in err["fields"]
-    error(api(clerk).get(url("case-judicial-confirmation", agreed.pk)), 405, "method_not_allowed")
+    # GET reads the applications and whether one may be made (tests/workflows/test_judicial_reapply.py)
+    state = api(clerk).get(url("case-judicial-confirmation", agreed.pk)).json()
+    assert state == {"may_apply": True, "reason": "", "applications": []}
+    error(api(clerk).put(url("case-judicial-confirmation", agreed.pk)), 405, "method_not_allowed")
 
 
 def test_no_basic_court_is_a_precondition(agreed, clerk, world):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from documents.models import Document
-from documents.numbers import REPEATED, WORDS, document_number
+from documents.numbers import REPEATED, WORDS, document_number, nth
 from tests.documents.samples import CASE_NUMBER, DOCUMENT_NUMBERS
 
 
@@ -99,3 +99,10 @@ def test_an_escalated_case_keeps_numbering_its_documents_as_registered(
     sup = Document.objects.get(case=case, code="SUP")
     assert sup.number == f"（{case.year}）东村调委督字第{case.seq:04d}-1号"
     assert sup.context["organization"]["short_code"] == "东镇调委"  # now the case's committee
+
+
+def test_a_second_application_after_a_refusal_is_numbered_2():
+    first = "（2026）东村调委司确字第0007号"
+    assert nth(first, 1) == first
+    assert nth(first, 2) == "（2026）东村调委司确字第0007-2号"
+    assert nth("C-2026-7-司法确认", 3) == "C-2026-7-司法确认3"

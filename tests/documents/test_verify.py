@@ -25,8 +25,9 @@ def page_facts(client, token: str) -> dict | None:
     assert response.status_code == 200
     text = response.content.decode()
 
-    def by_id(name: str) -> str:
-        return html.unescape(re.search(rf'id="{name}"[^>]*>([^<]*)<', text).group(1)).strip()
+    def by_id(name: str) -> str | None:
+        found = re.search(rf'id="{name}"[^>]*>([^<]*)<', text)
+        return html.unescape(found.group(1)).strip() if found else None
 
     verdict = re.search(r'id="verdict" data-superseded="(true|false)"', text).group(1)
     issued_at = re.search(r'id="issued-at" datetime="([^"]+)"', text).group(1)
@@ -34,6 +35,7 @@ def page_facts(client, token: str) -> dict | None:
         "valid": True,
         "code": by_id("code"),
         "case_number": by_id("case-number"),
+        "lead_number": by_id("lead-number"),
         "issued_at": datetime.fromisoformat(issued_at),
         "sha256": by_id("sha256"),
         "superseded": verdict == "true",
@@ -66,6 +68,7 @@ def test_page_and_api_agree(client, register, clerk, django_capture_on_commit_ca
             "valid": True,
             "code": "APP",
             "case_number": case.number,
+            "lead_number": None,
             "issued_at": doc.issued_at,
             "sha256": doc.sha256,
             "superseded": superseded,

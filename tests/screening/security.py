@@ -1,11 +1,14 @@
 """The 排查 part of tests/test_security_table.py's world: the grid worker's lead (东村第一网格,
-with a photo, in a running sweep over 青山县) and the bodies its POST recipes send."""
+with a photo, in a running sweep over 青山县), a court-referred lead the clerk registered and
+the mediator resolved on site (its 反馈函 FBK issued, a document with no case) and the bodies
+its POST recipes send."""
 
 from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
 
+from django.test import TestCase
 from django.utils import timezone
 
 from cases.models import Region
@@ -45,3 +48,20 @@ def add_screening(w: SimpleNamespace) -> None:
         "description": "邻里争吵",
         "people_involved": 2,
     }
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        w.court_lead = s.lead_report(
+            actor=w.users["clerk"],
+            region=w.east_village,
+            description="法院诉前委派：邻里排水纠纷",
+            channel="court",
+            sender="青山县人民法院",
+            sender_reference="（2026）鲁0281民诉前调1号",
+            people=[{"name": "赵诉前", "role": "applicant", "phone": "13911112222"}],
+        )
+        s.lead_transition(
+            w.court_lead, "resolve_on_site", actor=w.users["mediator"], version=None, note="已化解"
+        )
+    from documents.models import Document
+
+    w.lead_fbk = Document.objects.get(lead=w.court_lead, code="FBK")
+    assert w.lead_fbk.status == "issued" and w.lead_fbk.file, w.lead_fbk.status

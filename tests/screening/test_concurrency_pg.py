@@ -1,5 +1,6 @@
 """On PostgreSQL (row locks): concurrent reports get distinct gap-free numbers per committee and
-year, and two actors racing on one lead — exactly one wins, the other gets Conflict, one event."""
+year, and two actors racing on one lead — exactly one wins, the other gets Conflict, one event;
+the leads' roll-up (screening/rollup.py, all of them on one row) stays exact."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.errors import Conflict
+from screening import rollup as lead_rollup
 from screening.models import Lead, LeadEvent
 from workflows import services as s
 
@@ -54,6 +56,7 @@ def test_concurrent_reports_are_gap_free(report):
     seqs = sorted(seq for batch in results for seq in batch)
     assert seqs == list(range(1, THREADS * PER_THREAD + 1))
     assert Lead.objects.count() == THREADS * PER_THREAD
+    assert lead_rollup.differences(lead_rollup.computed(), lead_rollup.stored()) == []
 
 
 def test_racing_transitions_one_wins(report, clerk, director):
@@ -72,3 +75,4 @@ def test_racing_transitions_one_wins(report, clerk, director):
         assert len(errors) == 1 and isinstance(errors[0], Conflict), errors
         assert LeadEvent.objects.filter(lead=lead).count() == 2  # report + the winner
         assert Lead.objects.get(pk=lead.pk).status == results[0]
+    assert lead_rollup.differences(lead_rollup.computed(), lead_rollup.stored()) == []

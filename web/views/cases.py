@@ -30,6 +30,7 @@ from web.downloads import content_disposition, document_names
 from web.forms import CaseFilterForm, PartyFormSet, RegisterForm
 from workflows import deadlines, flows, selectors, services
 from workflows.asof import case_as_of
+from workflows.services import judicial
 
 
 # --- case pages ---------------------------------------------------------------------------
@@ -167,6 +168,11 @@ def case_detail(request, pk: int):
             "follow_ups": case.followupvisits.filter(superseded_by=None),
             "extensions": case.deadlineextensions.all(),
             "notices": case.supervisionnotices.all(),
+            # 司法确认: each application and the court's answer; why a new one cannot be made
+            "judicial": case.judicialconfirmations.select_related("agreement").order_by("id"),
+            "judicial_why_not": judicial.apply_refusal(case)
+            if case.outcome == Outcome.AGREEMENT_WRITTEN
+            else "",
         },
         "task": task,
         "task_title": flows.NODE_TITLES.get(flows.node_name(task)) if task else "",
@@ -271,7 +277,10 @@ def document_download(request, pk: int):
         raise DjangoPermissionDenied(exc.message) from None
     except DomainError as exc:
         messages.error(request, exc.message)
-        return redirect("cases:detail", pk=Document.objects.get(pk=pk).case_id)
+        owner = Document.objects.values("case_id", "lead_id").get(pk=pk)
+        if owner["case_id"] is None:  # a lead's own document (its FBK): back to the lead
+            return redirect("screening:lead", owner["lead_id"])
+        return redirect("cases:detail", pk=owner["case_id"])
     access_log.record(
         request.user,
         kind=access_log.Kind.PDF_DOWNLOAD,

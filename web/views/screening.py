@@ -23,6 +23,7 @@ from cases.validators import mask
 from core import images
 from core.errors import DomainError, NotFound
 from core.errors import PermissionDenied as ServicePermissionDenied
+from documents import access as document_access
 from screening.models import Channel, Lead, LeadPhoto, LeadStatus, Receiver, Sweep
 from screening.progress import sweep_progress
 from screening.scope import (
@@ -372,6 +373,8 @@ def lead_detail(request, pk: int):
             ),
             "staff": staff,
             "case_visible": lead.case is not None and bool(scope.roles_for_case(user, lead.case)),
+            # its own documents (the FBK when it ended without a case), PDF for who may read it
+            "documents": document_access.lead_documents(user, lead),
         },
     )
 

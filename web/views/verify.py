@@ -12,7 +12,7 @@ from documents.models import Document
 @require_http_methods(["GET", "HEAD", "POST"])
 def verify(request, token: str):
     """Public: is this document authentic? Shows no personal data (SPEC §5)."""
-    doc = Document.objects.select_related("case").filter(token=token).first()
+    doc = Document.objects.select_related("case", "lead").filter(token=token).first()
     if doc is None or doc.status not in (Document.Status.ISSUED, Document.Status.SUPERSEDED):
         raise Http404("文书不存在")
     upload_result: dict[str, object] | None = None

@@ -68,6 +68,12 @@ ACTIONS: dict[str, ActionRule] = {
         frozenset({CLERK, DIRECTOR, ASSIGNED}),
         (Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
     ),
+    # the court's answer to that application: 确认有效 or 驳回申请 (第三十三条)
+    "judicial_result": ActionRule(
+        "登记法院审查结果",
+        frozenset({CLERK, DIRECTOR, ASSIGNED}),
+        (Status.CLOSURE, Status.FOLLOW_UP, Status.ARCHIVED),
+    ),
 }
 
 

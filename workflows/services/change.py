@@ -20,6 +20,7 @@ from cases.models import Case, CaseCounter, Organization
 from core.errors import Conflict, InvalidInput, NotFound
 from documents.services import documents_schedule
 from rollups import rollup
+from screening import rollup as lead_rollup
 from workflows import deadlines, flows, notify, risk, signals
 from workflows.models import CaseEvent
 
@@ -137,6 +138,7 @@ def finish(change: Change, *, before: dict[str, Any], old_level: str | None) -> 
     (nothing sent or issued for an imported past case)."""
     case, imported = change.case, change.imported
     rollup.apply(change.rollup_before, rollup.contribution_of(case))  # SPEC §16, same transaction
+    lead_rollup.case_changed(case)  # a converted lead's 排查 figures follow its case
     event = CaseEvent.objects.create(
         case=case,
         actor=change.actor,

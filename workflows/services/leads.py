@@ -32,6 +32,8 @@ from core.errors import (
     PermissionDenied,
     PreconditionFailed,
 )
+from documents.services import lead_documents_schedule
+from screening import rollup as lead_rollup
 from screening.models import (
     Channel,
     Lead,
@@ -270,6 +272,7 @@ def lead_report(
         if channel == Channel.COURT:
             lead.feedback_due = found + dt.timedelta(days=PRE_LITIGATION_DAYS)
         lead.save()
+        lead_rollup.changed(lead, None)  # the 排查 table's roll-up (SPEC §16), same transaction
         LeadEvent.objects.create(
             lead=lead,
             actor=actor,
@@ -336,6 +339,7 @@ def lead_transition(
             raise InvalidState(
                 f"线索当前状态为“{locked.get_status_display()}”，不能办理“{spec.label}”。"
             )
+        rollup_before = lead_rollup.current(locked)
         ch = LeadChange(lead=locked, actor=actor, ip=ip)
         from_status = locked.status
         handler(ch, spec, **data)
@@ -346,6 +350,7 @@ def lead_transition(
         if not Lead.objects.filter(pk=locked.pk, version=expected).update(version=F("version") + 1):
             raise Conflict(STALE)
         locked.version = expected + 1
+        lead_rollup.changed(locked, rollup_before)  # SPEC §16, same transaction
         LeadEvent.objects.create(
             lead=locked,
             actor=actor,
@@ -357,6 +362,7 @@ def lead_transition(
             at=deadlines.now(),
             ip=ip,
         )
+        lead_feedback(locked, name, actor=actor, ip=ip)  # the 反馈函 when it ends without a case
     lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return lead
 
@@ -517,6 +523,33 @@ def feedback_documents(case: Case, *, actor: User | None) -> list[tuple[str, Non
         data={"document": "FBK", "case": case.number, "outcome": case.outcome},
     )
     return [("FBK", None)]
+
+
+# Transitions that end a lead without a case: its sender gets the 反馈函 now (SPEC §13).
+FEEDBACK_ENDS = frozenset({"resolve_on_site", "refer", "close"})
+
+
+def lead_feedback(lead: Lead, name: str, *, actor: User | None, ip: str | None = None) -> None:
+    """When a referred-in lead (court, 110, 信访, 12345) is resolved on site, referred onwards or
+    closed: the FBK for the lead itself (no case; documents.context.lead_feedback_data says what
+    happened), feedback sent, one `feedback` event — once. Called inside the transition's
+    transaction, under the lead's row lock; the letter renders after commit."""
+    if name not in FEEDBACK_ENDS or not lead.expects_feedback or lead.feedback_sent_at is not None:
+        return
+    now = deadlines.now()
+    lead.feedback_sent_at = now
+    Lead.objects.filter(pk=lead.pk).update(feedback_sent_at=now)
+    (doc,) = lead_documents_schedule(lead, ["FBK"], actor=actor)
+    LeadEvent.objects.create(
+        lead=lead,
+        actor=actor,
+        name="feedback",
+        from_status=lead.status,
+        to_status=lead.status,
+        at=now,
+        ip=ip,
+        data={"document": "FBK", "number": doc.number, "outcome": lead.status},
+    )
 
 
 # --- photos and the overdue mark ------------------------------------------------------------

@@ -304,7 +304,14 @@ def _approve_closure(ch: Change, spec: Spec, *, summary_of_work: str = "") -> No
 def _reopen(ch: Change, spec: Spec, *, reason: str = "") -> None:
     case = ch.case
     _state_check(ch, "reopen", spec.label)
-    guard(spec.guard(case, reason=reason))
+    from workflows.services.judicial import refused_application  # judicial imports this module
+
+    refused = refused_application(case)
+    if refused is None:
+        guard(spec.guard(case, reason=reason))
+    else:  # 人民调解法第三十三条: the court refused 司法确认 — mediate a changed or new agreement
+        guard([] if reason.strip() else ["重新调解的理由"])
+        ch.data["judicial_refused"] = {"id": refused.pk, "court": refused.court}
     case.reopen()
     case.outcome, case.closed_at = "", None
     case.deadline = None
