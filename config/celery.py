@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "registers.purge_abandoned_imports",
         "schedule": timedelta(hours=1),
     },
+    # Documents still pending 10 minutes after scheduling (a worker killed mid-render, a broker
+    # down at commit) are sent again; rendering is idempotent (documents/services.py).
+    "requeue-stale-documents": {
+        "task": "documents.requeue_stale",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 

@@ -324,6 +324,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # WeasyPrint's memory climbs across renders: recycle worker processes (STACK.md).
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 100, minimum=1)
 CELERY_TIMEZONE = TIME_ZONE
+# documents.requeue_stale (beat, every 5 minutes) sends again what is pending longer than this.
+TIAOJIE_DOCUMENT_REQUEUE_MINUTES = env_int("TIAOJIE_DOCUMENT_REQUEUE_MINUTES", 10, minimum=1)
 # `celery -A config beat` (the schedule is in config/celery.py) keeps its state under var/.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

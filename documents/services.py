@@ -3,6 +3,7 @@ or in-process), retry. The only path to a Document's bytes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -153,6 +154,22 @@ def _enqueue(ids: list[int]) -> None:
 
     for pk in ids:
         issue_document.delay(pk)
+
+
+def requeue_stale(minutes: int, *, limit: int = 500) -> int:
+    """Send again the documents still pending `minutes` after they were scheduled: their task was
+    lost with a worker killed mid-render (acks_late redelivers it only after the broker's
+    visibility timeout, an hour on Redis) or never reached a broker that was down. Rendering is
+    idempotent (`document_issue` takes the row lock and skips an issued one), so a document that
+    was only slow is not issued twice. Beat runs it every 5 minutes (config/celery.py)."""
+    cutoff = timezone.now() - dt.timedelta(minutes=minutes)
+    ids = list(
+        Document.objects.filter(status=Document.Status.PENDING, created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    _enqueue(ids)
+    return len(ids)
 
 
 @in_official_language

@@ -13,3 +13,15 @@ def issue_document(pk: int) -> str:
     status = document_issue(pk).status
     log.info("documents.issue %s: %s", pk, status)
     return status
+
+
+@shared_task(name="documents.requeue_stale")  # type: ignore[untyped-decorator]
+def requeue_stale_documents() -> int:
+    from django.conf import settings
+
+    from documents.services import requeue_stale
+
+    sent = requeue_stale(settings.TIAOJIE_DOCUMENT_REQUEUE_MINUTES)
+    if sent:
+        log.warning("documents.requeue_stale: %s pending documents sent again", sent)
+    return sent
