@@ -217,6 +217,28 @@ def test_list_search(register, clerk, supervisor):
     assert _numbers(api(supervisor).get(url("cases"), {"q": "小明"})) == {two.number}
 
 
+def test_search_by_name_matches_characters_in_order_any_case(register, clerk):
+    """The name search (on PostgreSQL through the index of each name's characters): one
+    character, repeated characters, characters present but in another order, Latin letters in
+    another case."""
+    wang = register(parties=[party("applicant", 7, name="王小明"), party("respondent", 8)])
+    firm = register(parties=[party("applicant", 9, name="Abc商贸公司"), party("respondent", 10)])
+    zhang = register(parties=[party("applicant", 11, name="张张"), party("respondent", 12)])
+
+    def found(q):
+        return _numbers(api(clerk).get(url("cases"), {"q": q})) & {
+            wang.number,
+            firm.number,
+            zhang.number,
+        }
+
+    assert found("王") == {wang.number}
+    assert found("明小") == set()  # every character, not in that order
+    assert found("aBC") == {firm.number}
+    assert found("张张") == {zhang.number} and found("张张张") == set()
+    assert found("商贸公司") == {firm.number}
+
+
 @pytest.mark.parametrize(
     "query",
     [
