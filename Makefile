@@ -30,7 +30,8 @@ test: bootstrap
 # .ci/run starts them when they are down): the same defaults .ci/run uses, overridable.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/tiaojie
 BROKER_URL ?= redis://127.0.0.1:6379/15
-test-services: bootstrap
+test-services:
+	@scripts/bootstrap.sh --nginx
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(BROKER_URL)} \
 	  $(VENV)/bin/pytest -q -m services
 
@@ -55,7 +56,8 @@ bench: bootstrap
 	$(PY) bench/bench_screening.py
 
 # SPEC §16's load test: two nodes behind nginx, two workers, PostgreSQL, Redis (bench/bench_load.py).
-bench-load: bootstrap
+bench-load:
+	@scripts/bootstrap.sh --nginx
 	$(PY) bench/bench_load.py
 
 messages: bootstrap

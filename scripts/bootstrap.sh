@@ -3,13 +3,22 @@
 # virtualenv with the pinned Python packages, and a local secret key. Idempotent: when nothing is
 # missing it only checks, in well under a second.
 # `scripts/bootstrap.sh --browser` also installs Debian's chromium for the browser tests
-# (`make test-browser`; Playwright's own `playwright install` cannot download browsers here).
+# (`make test-browser`; Playwright's own `playwright install` cannot download browsers here);
+# `--nginx` Debian's nginx for the two-node suite and the load test (`make test-services`,
+# `make bench-load`), never started as a service: each run starts its own on a loopback port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-hanazono
               poppler-utils gettext)
-if [ "${1:-}" = "--browser" ]; then APT_PACKAGES+=(chromium); fi
+NGINX=""
+for arg in "$@"; do
+  case "$arg" in
+    --browser) APT_PACKAGES+=(chromium) ;;
+    --nginx) APT_PACKAGES+=(nginx); NGINX=1 ;;
+    *) printf 'bootstrap: unknown option %s (--browser, --nginx)\n' "$arg" >&2; exit 2 ;;
+  esac
+done
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 
@@ -36,8 +45,15 @@ if ((${#missing[@]})); then
   say "installing system packages: ${missing[*]}"
   "${SUDO[@]}" apt-get update -qq ||
     die "apt-get update failed; install by hand: apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-    die "apt-get install failed; install by hand: apt-get install ${missing[*]}"
+  guard=""  # nginx's package would start a system nginx on port 80: keep its postinst from it
+  if [ -n "$NGINX" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${SUDO[@]}" chmod 755 /usr/sbin/policy-rc.d && guard=1
+  fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  [ -z "$guard" ] || "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
+  [ "$rc" -eq 0 ] || die "apt-get install failed; install by hand: apt-get install ${missing[*]}"
 fi
 
 # --- virtualenv -----------------------------------------------------------------------------
