@@ -30,7 +30,11 @@ def test_the_phone_form_reports_a_lead_with_photos(grid, east_grid):
     html = page.content.decode()
     assert page.status_code == 200
     assert 'capture="environment"' in html and 'accept="image/*"' in html
-    assert "风险苗头" in html and 'name="channel"' not in html  # the fewest fields
+    assert "风险苗头" in html and 'name="dispute_type"' not in html  # the fewest fields
+    # a referral's fields fold under one closed line (an open one only with a referral's value)
+    folded = html.split('<details class="tj-lead-referral" id="lead-referral">', 1)
+    assert len(folded) == 2 and 'name="channel"' not in folded[0]
+    assert 'name="channel"' in folded[1].split("</details>")[0]
     assert "<style" not in html and "style=" not in html and "<script>" not in html
     r = c.post(
         "/screening/new/",
@@ -177,3 +181,34 @@ def test_demo_seed_screening(world):
 
     statuses = {r.status for r in sweep_progress(Sweep.objects.get())}
     assert statuses == {"reported", "zero", "missing"}
+
+
+def test_a_grid_worker_records_a_court_referral_from_the_folded_fields(grid, east_grid):
+    """A matter a court handed to the grid: channel, sender, the court's reference and the day it
+    came, under the folded line; without the sender it is refused on that field (the 反馈函 goes
+    to it), the fold opened on the error and nothing saved."""
+    c = client_for(grid)
+    data = {
+        "region": east_grid.pk,
+        "description": "法院委派：两户排水沟纠纷",
+        "people_involved": "2",
+        "channel": "court",
+        "sender_reference": "（2026）青01民诉前调123号",
+        "found_on": (timezone.localdate() - dt.timedelta(days=3)).isoformat(),
+    }
+    r = c.post("/screening/new/", data)
+    html = r.content.decode()
+    assert r.status_code == 200 and "请填写移送单位" in html
+    assert '<details class="tj-lead-referral" id="lead-referral" open>' in html
+    assert not Lead.objects.exists()
+    r = c.post("/screening/new/", data | {"sender": "青山县人民法院"})
+    lead = Lead.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/screening/{lead.pk}/"
+    assert (lead.channel, lead.sender, lead.sender_reference) == (
+        "court",
+        "青山县人民法院",
+        "（2026）青01民诉前调123号",
+    )
+    assert lead.found_on == timezone.localdate() - dt.timedelta(days=3)
+    future = data | {"sender": "青山县人民法院", "found_on": "2099-01-01"}
+    assert "不能晚于今天" in c.post("/screening/new/", future).content.decode()

@@ -19,6 +19,7 @@ from core.errors import (
     PermissionDenied,
     PreconditionFailed,
 )
+from screening import rollup
 from screening.models import Lead, LeadEvent, LeadPhoto
 from tests.screening.conftest import jpeg
 from workflows import lead_selectors as sel
@@ -168,6 +169,11 @@ def test_to_case_without_a_dispute_type_or_people_says_what_is_missing(report, c
     assert "纠纷类型" in exc.value.missing
     _go(lead, "to_case", clerk, dispute_type="neighbour")
     assert lead.case.dispute_type.code == "neighbour"
+    # the type chosen at conversion classifies the lead too (its row of the 排查 table)
+    lead.refresh_from_db()
+    assert lead.dispute_type.code == "neighbour"
+    assert LeadEvent.objects.get(lead=lead, name="to_case").data["dispute_type"] == "neighbour"
+    assert rollup.differences(rollup.computed(), rollup.stored()) == []
     nobody = report(people=[], people_involved=3)
     with pytest.raises(PreconditionFailed):
         _go(nobody, "to_case", clerk)

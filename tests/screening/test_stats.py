@@ -269,3 +269,28 @@ def test_pdf_prints_the_table(scene, supervisor, world, tmp_path):
     for _key, label, _kind, _what in stats.COLUMNS:
         assert label.replace("/", "") in flat.replace("/", "")
     assert "调处成功÷调处数" in flat  # the explanations are printed
+
+
+def test_the_page_takes_a_typed_period_over_the_dates_it_filled_in(scene, supervisor):
+    """The page opens on this month with its dates in 起止日期; a supervisor who types 2026-Q1
+    into 统计期间 and presses 查询 sends the stale dates too, and gets the quarter (the API,
+    where a client sends what it means, still refuses both)."""
+    c = client_for(supervisor)
+    opened = c.get("/screening/stats/")
+    month = timezone.localdate().replace(day=1).isoformat()
+    assert opened.status_code == 200 and f'name="from" value="{month}"' in opened.content.decode()
+    r = c.get("/screening/stats/", {"period": "2026-Q1", "from": month, "to": month})
+    html = r.content.decode()
+    assert r.status_code == 200 and "2026-01-01 至 2026-03-31" in html
+    assert 'name="from" value=""' in html  # the form now says what the table counts
+    r = c.get("/api/v1/stats/screening/", {"period": "2026-Q1", "from": month})
+    assert r.status_code == 400
+
+
+def test_the_screening_pages_link_to_the_table_for_who_may_read_it(
+    scene, grid, clerk, supervisor
+):
+    for user, shown in ((supervisor, True), (clerk, True), (grid, False)):
+        for path in ("/screening/", "/screening/sweeps/"):
+            html = client_for(user).get(path).content.decode()
+            assert ('href="/screening/stats/"' in html) is shown, (user.username, path)

@@ -34,6 +34,7 @@ from screening.scope import (
     report_regions_q,
     sees_lead_personal_data,
 )
+from supervision import access as stats_access
 from web.forms import Form
 from workflows import deadlines, lead_selectors, services
 from workflows.lead_transitions import LEAD_SPECS, REPORT_ROLES
@@ -116,12 +117,21 @@ class LeadForm(Form):
         label="纠纷类型",
         required=False,
     )
-    channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial="grid")
+    channel = forms.ChoiceField(
+        label="来源渠道", choices=Channel.choices, initial="grid", required=False
+    )
     sender = forms.CharField(label="移送单位", max_length=100, required=False)
     sender_reference = forms.CharField(label="移送单位文号", max_length=100, required=False)
+    found_on = forms.DateField(
+        label="发现（收到）日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     sweep = forms.ModelChoiceField(queryset=Sweep.objects.none(), label="排查活动", required=False)
 
-    STAFF_ONLY = ("dispute_type", "channel", "sender", "sender_reference")
+    STAFF_ONLY = ("dispute_type",)
+    # A matter handed over by a court, the police, 信访 or 12345: who sent it, their reference and
+    # the day it came (the 反馈函 and the 诉前 term count from it). On a grid worker's phone they
+    # fold under one line, so the usual report stays the fewest fields.
+    REFERRAL = ("channel", "sender", "sender_reference", "found_on")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,13 +144,28 @@ class LeadForm(Form):
         self.fields["sweep"].queryset = running
         if running.count() == 1:
             self.fields["sweep"].initial = running.first()
-        if is_grid_worker_only(user):
+        self.folded = is_grid_worker_only(user)
+        if self.folded:
             for name in self.STAFF_ONLY:
                 del self.fields[name]
         for name in ("place", "person_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["person_phone"].widget.attrs.update({"inputmode": "tel"})
         self.fields["people_involved"].widget.attrs.update({"inputmode": "numeric"})
+
+
+    def main_fields(self):
+        return [f for f in self if not (self.folded and f.name in self.REFERRAL)]
+
+    def referral_fields(self):
+        return [self[name] for name in self.REFERRAL] if self.folded else []
+
+    def referral_open(self) -> bool:
+        """Unfolded when the report is a referral or one of its fields has an error."""
+        return self.is_bound and any(
+            self[name].errors or (self[name].value() or "grid") != "grid"
+            for name in self.REFERRAL
+        )
 
 
 class NoteForm(Form):
@@ -282,6 +307,7 @@ def lead_list(request):
         request,
         "screening/leads.html",
         {
+            "may_view_stats": stats_access.may_view(request.user),
             "page": page,
             "form": form,
             "mine": mine,
@@ -318,6 +344,7 @@ def lead_report(request):
                     channel=data.get("channel") or Channel.GRID,
                     sender=data.get("sender", ""),
                     sender_reference=data.get("sender_reference", ""),
+                    found_on=data.get("found_on"),
                     ip=_ip(request),
                 )
                 for upload in data["photos"]:
@@ -358,6 +385,7 @@ def lead_detail(request, pk: int):
         request,
         "screening/lead.html",
         {
+            "may_view_stats": stats_access.may_view(request.user),
             "lead": lead,
             "people": people,
             "transitions": [(name, LEAD_SPECS[name].label) for name in allowed],
@@ -466,7 +494,12 @@ def sweep_list(request):
     return render(
         request,
         "screening/sweeps.html",
-        {"sweeps": sweeps, "form": form, "today": today},
+        {
+            "sweeps": sweeps,
+            "form": form,
+            "today": today,
+            "may_view_stats": stats_access.may_view(request.user),
+        },
     )
 
 
@@ -494,6 +527,7 @@ def sweep_detail(request, pk: int):
         request,
         "screening/sweep.html",
         {
+            "may_view_stats": stats_access.may_view(request.user),
             "sweep": sweep,
             "rows": rows,
             "totals": totals,

@@ -19,10 +19,21 @@ TEMPLATE = "screening/stats.html"
 FIELDS = ("region", "period", "from", "to")
 
 
-def _context(request, sel) -> dict:
+def _params(request):
+    """The query as the page means it: the form shows this period's dates in 起止日期 and takes
+    统计期间 *or* them (its labels say so), so a typed period wins over the dates still in the
+    form. The API, where a client sends what it means, refuses both (supervision.screening_stats)."""
+    params = request.GET.copy()
+    if params.get("period", "").strip():
+        params.pop("from", None)
+        params.pop("to", None)
+    return params
+
+
+def _context(request, sel, params) -> dict:
     regions = list(access.regions_for(request.user))
     depth = min((r.path.count("/") for r in regions), default=0)
-    values = {k: request.GET.get(k, "") for k in FIELDS}
+    values = {k: params.get(k, "") for k in FIELDS}
     if sel is not None:
         values["region"] = sel.region.pk
         if not values["period"]:
@@ -41,33 +52,34 @@ def stats_view(view):
     @wraps(view)
     @login_required
     def wrapper(request):
+        params = _params(request)
         try:
-            sel = stats.selection(request.user, request.GET)
+            sel = stats.selection(request.user, params)
         except PermissionDenied as exc:
             return render(request, "supervision/denied.html", {"message": exc.message}, status=403)
         except NotFound as exc:
             raise Http404(exc.message) from None
         except InvalidInput as exc:
-            context = _context(request, None) | {"error": exc.message}
+            context = _context(request, None, params) | {"error": exc.message}
             return render(request, TEMPLATE, context, status=400)
-        return view(request, sel)
+        return view(request, sel, params)
 
     return wrapper
 
 
 @stats_view
-def screening_table(request, sel):
+def screening_table(request, sel, params):
     table = stats.screening_table(sel)
     return render(
         request,
         TEMPLATE,
-        _context(request, sel)
+        _context(request, sel, params)
         | {"cells": stats.cells(table), "ytd_from": table["year_to_date"]["date_from"]},
     )
 
 
 @stats_view
-def screening_xlsx(request, sel):
+def screening_xlsx(request, sel, _params):
     content = stats.screening_xlsx(sel, stats.screening_table(sel))
     response = HttpResponse(
         content,
@@ -78,7 +90,7 @@ def screening_xlsx(request, sel):
 
 
 @stats_view
-def screening_pdf(request, sel):
+def screening_pdf(request, sel, _params):
     content = stats.screening_pdf(sel, stats.screening_table(sel), user=request.user)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{stats.filename(sel, "pdf")}"'

@@ -35,6 +35,7 @@ from core.errors import (
 from documents.services import lead_documents_schedule
 from screening import rollup as lead_rollup
 from screening.models import (
+    SENDER_CHANNELS,
     Channel,
     Lead,
     LeadEvent,
@@ -220,6 +221,13 @@ def lead_report(
     organization = _committee_for(actor, region)
     if channel not in Channel.values:
         raise InvalidInput(f"未知的来源渠道：{channel}", fields={"channel": ["无效的渠道"]})
+    if channel in SENDER_CHANNELS and not sender.strip():
+        # SPEC §13: a referral has a sender, who gets the 反馈函 when the matter ends
+        label = Channel(channel).label
+        raise InvalidInput(
+            f"“{label}”的线索须填写移送单位（反馈函寄给它）。",
+            fields={"sender": [f"请填写移送单位：“{label}”的线索须反馈移送单位。"]},
+        )
     check_factors(list(risk_factors), "risk_factors")
     found = date_or_none(found_on, "found_on") or deadlines.today()
     not_future(found, "found_on")
@@ -440,6 +448,9 @@ def _to_case(
     )
     lead.case = case
     ch.data["case"] = {"id": case.pk, "number": case.number}
+    if lead.dispute_type_id is None:  # classified at conversion: the 排查 table's row too
+        lead.dispute_type = case.dispute_type
+        ch.data["dispute_type"] = case.dispute_type.code
 
 
 def _resolve_on_site(ch: LeadChange, spec: LeadSpec, *, note: str = "") -> None:
