@@ -1,46 +1,10 @@
-import hashlib
-from functools import cached_property
+from functools import partial
 from typing import Any
 
-from django.core.cache import cache
-from django.core.paginator import Paginator
-from django.db.models import Max
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-COUNT_TTL = 600
-
-
-def latest_change() -> int | None:
-    """Every change to a case writes a CaseEvent in its transaction (workflows.services), so
-    the newest event id moves whenever any count could have; reading it is one index probe."""
-    from workflows.models import CaseEvent
-
-    return CaseEvent.objects.aggregate(latest=Max("id"))["latest"]
-
-
-class CountCachingPaginator(Paginator):
-    """Counting 200,000 visible cases reads 200,000 index entries on every page, which made the
-    first page of a county 4 times slower than a village's (bench/bench_api.py). The count of a
-    case query is kept in the cache under its SQL (scope, filters and today's date are in it) and
-    the latest case event: any change to any case makes a new key, so the count stays exact —
-    but is computed once per change, not once per page."""
-
-    @cached_property
-    def count(self) -> int:
-        queryset: Any = self.object_list
-        from cases.models import Case
-
-        if getattr(queryset, "model", None) is not Case:
-            return super().count
-        sql, params = queryset.query.sql_with_params()
-        digest = hashlib.sha256(repr((sql, params, latest_change())).encode()).hexdigest()
-        key = f"tiaojie:case-count:{digest}"
-        found = cache.get(key)
-        if found is None:
-            found = queryset.count()
-            cache.set(key, found, COUNT_TTL)
-        return found
+from workflows.paging import CountingPaginator
 
 
 def _positive_int(raw: str, name: str, maximum: int | None = None) -> int:
@@ -57,7 +21,7 @@ class Pagination(PageNumberPagination):
     page size that is not such an integer is 400 invalid (DRF would silently ignore a bad size
     and answer 404 for a bad page); a page past the end is 404."""
 
-    django_paginator_class = CountCachingPaginator
+    django_paginator_class: Any = CountingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -69,10 +33,14 @@ class Pagination(PageNumberPagination):
             return self.page_size
         return _positive_int(raw, self.page_size_query_param, self.max_page_size)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, known_count: int | None = None):
+        """`known_count`: the list's exact count when the caller has it without counting rows
+        (workflows.paging)."""
         raw = request.query_params.get(self.page_query_param)
         if raw is not None:
             _positive_int(raw, self.page_query_param)
+        if known_count is not None:
+            self.django_paginator_class = partial(CountingPaginator, known_count=known_count)
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):

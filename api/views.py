@@ -249,11 +249,11 @@ class CaseList(APIView):
     def get(self, request):
         query = s.CaseFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        cases = selectors.filter_cases(
-            selectors.cases_for(request.user), request.user, query.validated_data
-        )
+        filters = query.validated_data
+        cases = selectors.filter_cases(selectors.cases_for(request.user), request.user, filters)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(cases, request, view=self)
+        known = selectors.tally_count(request.user, filters)  # None: the rows are counted
+        page = paginator.paginate_queryset(cases, request, view=self, known_count=known)
         data = s.CaseSummarySerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
 

@@ -204,3 +204,34 @@ class RegionDays(models.Model):
                 ],
             )
         ]
+
+
+class CaseTally(models.Model):
+    """How many cases there are per committee × leaf region × status × risk level (SPEC §16:
+    a list's exact count without counting its rows). The case lists read it when they are
+    filtered by nothing else (workflows.selectors.tally_count); kept by rollups.rollup.apply in
+    the change's transaction like the rest, in SHARDS rows by case id so that registrations in
+    one committee do not wait for each other's row lock."""
+
+    organization_id = models.BigIntegerField()  # no constraint: a sum, not a link
+    region_path = models.CharField(max_length=255)
+    status = models.CharField(max_length=16)
+    risk_level = models.CharField(max_length=16)
+    shard = models.PositiveSmallIntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "案件计数（按调委会、区域、状态、风险）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "region_path", "status", "risk_level", "shard"],
+                name="case_tally_key",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["region_path"],
+                name="case_tally_region_idx",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]

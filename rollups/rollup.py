@@ -25,6 +25,7 @@ from rollups.models import (
     GRAINS,
     SHARDS,
     CaseRollup,
+    CaseTally,
     DayHistogram,
     RegionDays,
     RegionRollup,
@@ -53,9 +54,11 @@ FIELDS = (
     "amount_involved",
     "extended_days",
     "deadline",
+    "organization_id",
 )
 
 Key = tuple[str, dt.date, int, str]
+TKey = tuple[int, str, str, str]  # CaseTally: committee, leaf region, status, risk level
 
 
 def day_number(moment: dt.datetime) -> int:
@@ -81,6 +84,7 @@ class Contribution:
     amount: Decimal
     days: tuple[tuple[tuple[str, int], int], ...] = field(default=())
     shard: int = 0  # the region layer's shard (case id % SHARDS)
+    tally: TKey | None = None  # the CaseTally row the case counts in
 
 
 def contribution(
@@ -133,6 +137,7 @@ def contribution(
         amount=row.amount_involved or Decimal("0"),
         days=tuple(sorted(days.items())),
         shard=(row.pk or 0) % SHARDS,
+        tally=(row.organization_id, row.region_path, status, str(row.risk_level)),
     )
 
 
@@ -196,6 +201,20 @@ def apply(before: Contribution | None, after: Contribution | None) -> None:
             region.add(c, sign, conf)
     write(delta)
     region.write()
+    _write_tallies(before, after)
+
+
+TALLY_KEY = ("organization_id", "region_path", "status", "risk_level", "shard")
+
+
+def _write_tallies(before: Contribution | None, after: Contribution | None) -> None:
+    """-1 on the row the case counted in, +1 on the one it counts in now (nothing when a change
+    moved neither its committee, region, status nor risk level)."""
+    changes: Counter[tuple[Any, ...]] = Counter()
+    for c, sign in ((before, -1), (after, 1)):
+        if c is not None and c.tally is not None:
+            changes[(*c.tally, c.shard)] += sign
+    add_rows(CaseTally, TALLY_KEY, ((key, {"n": n}) for key, n in changes.items()))
 
 
 def _key_q(key: Key) -> dict[str, Any]:
@@ -379,6 +398,7 @@ class Table:
     days: dict[tuple[Key, str, int], int]
     region_rows: dict[RKey, dict[str, Any]]
     region_days: dict[tuple[RKey, str, int], int]
+    tallies: dict[TKey, int] = field(default_factory=dict)
 
 
 def computed(cases: models.QuerySet[Case] | None = None) -> Table:
@@ -386,8 +406,11 @@ def computed(cases: models.QuerySet[Case] | None = None) -> Table:
     rows: dict[Key, dict[str, Any]] = {}
     days: Counter[tuple[Key, str, int]] = Counter()
     region = RegionDelta()
+    tallies: Counter[TKey] = Counter()
     conf: DeadlineSettings | None = None  # read once there is a case (not in the first migration)
     for c in contributions(cases):
+        if c.tally is not None:
+            tallies[c.tally] += 1
         conf = conf or DeadlineSettings.current()
         row = rows.setdefault(c.key, {"amount_involved": Decimal("0")})
         for name, n in c.counts:
@@ -405,6 +428,7 @@ def computed(cases: models.QuerySet[Case] | None = None) -> Table:
         {k: n for k, n in days.items() if n},
         _clean(region_rows),
         {k: n for k, n in region.days.items() if n},
+        {k: n for k, n in tallies.items() if n},
     )
 
 
@@ -438,7 +462,14 @@ def stored() -> Table:
             "grain", "region_path", "month", "dim", "value", "kind", "day", "n"
         )
     }
-    return Table(_clean(rows), days, _clean(region_rows), region_days)
+    tallies = {
+        (r[0], r[1], r[2], r[3]): r[4]
+        for r in CaseTally.objects.order_by()
+        .values_list("organization_id", "region_path", "status", "risk_level")
+        .annotate(total=models.Sum("n"))
+        if r[4]
+    }
+    return Table(_clean(rows), days, _clean(region_rows), region_days, tallies)
 
 
 def _clean(rows: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
@@ -458,6 +489,7 @@ def differences(expected: Table, actual: Table, limit: int = 10) -> list[str]:
         ("days", expected.days, actual.days),
         ("region", expected.region_rows, actual.region_rows),
         ("region days", expected.region_days, actual.region_days),
+        ("tally", expected.tallies, actual.tallies),
     )
     for name, want, have in pairs:
         for key in sorted(set(want) | set(have), key=str):
@@ -468,9 +500,10 @@ def differences(expected: Table, actual: Table, limit: int = 10) -> list[str]:
     return found
 
 
-def rebuild(*, region: bool = True) -> int:
+def rebuild(*, region: bool = True, tally: bool = True) -> int:
     """Replace the roll-up by what the cases say (call inside a transaction); the leaf row count.
-    `region=False` leaves the region layer alone (the first migration, before its tables)."""
+    `region=False` leaves the region layer alone and `tally=False` the case tallies (the
+    migrations before their tables)."""
     table = computed()
     CaseRollup.objects.all().delete()
     DayHistogram.objects.all().delete()
@@ -501,6 +534,17 @@ def rebuild(*, region: bool = True) -> int:
             [
                 RegionDays(**_region_q(k), kind=kind, day=d, n=n)
                 for (k, kind, d), n in table.region_days.items()
+            ],
+            batch_size=5000,
+        )
+    if tally:
+        CaseTally.objects.all().delete()
+        CaseTally.objects.bulk_create(
+            [
+                CaseTally(
+                    organization_id=k[0], region_path=k[1], status=k[2], risk_level=k[3], n=n
+                )
+                for k, n in table.tallies.items()
             ],
             batch_size=5000,
         )

@@ -16,12 +16,13 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Sum,
     TextField,
     Value,
     When,
 )
 from django.db.models import Case as SqlCase
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -163,6 +164,42 @@ def filter_cases(cases: QuerySet[Case], user: Viewer, f: dict[str, Any]) -> Quer
     if (f.get("q") or "").strip():
         cases = search(cases, user, f["q"].strip())
     return cases
+
+
+# What the case tallies hold (rollups.CaseTally), and the paging parameters that filter nothing.
+TALLY_FILTERS = frozenset({"status", "risk", "risk_min", "open", "region", "page", "page_size"})
+
+
+def tally_count(user: Viewer, f: Mapping[str, Any]) -> int | None:
+    """The exact number of cases `filter_cases(cases_for(user), user, f)` lists, from the case
+    tallies that each change keeps in its transaction (SPEC §16: a county's 200,000 cases are
+    not counted on every page), when `f` narrows by nothing but status, risk, open, region;
+    None otherwise, and the list counts its rows. The scope is the cases' own rule
+    (scope.case_scope_q: a committee, or a region's subtree, by the fields the tallies share)."""
+    for name, value in f.items():
+        if name in TALLY_FILTERS:
+            continue
+        if name == "overdue" and value is None:
+            continue
+        if name == "q" and not (value or "").strip():
+            continue
+        if name != "overdue" and not value:
+            continue
+        return None
+    from rollups.models import CaseTally
+
+    tallies = CaseTally.objects.filter(scope.case_scope_q(user))
+    if f.get("status"):
+        tallies = tallies.filter(status=f["status"])
+    if f.get("open") is True:
+        tallies = tallies.filter(status__in=[str(s) for s in OPEN_STATUSES])
+    if f.get("risk"):
+        tallies = tallies.filter(risk_level=f["risk"])
+    if f.get("risk_min"):
+        tallies = tallies.filter(risk_level__in=risk_at_least(f["risk_min"]))
+    if f.get("region"):
+        tallies = tallies.filter(region_path__startswith=f["region"].path)
+    return int(tallies.aggregate(n=Coalesce(Sum("n"), 0))["n"])
 
 
 RISK_ORDER = [str(level) for level in RiskLevel]  # low → critical

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from web.downloads import content_disposition, document_names
 from web.forms import CaseFilterForm, PartyFormSet, RegisterForm
 from workflows import deadlines, flows, selectors, services
 from workflows.asof import case_as_of
+from workflows.paging import CountingPaginator
 from workflows.services import judicial
 
 
@@ -75,12 +75,16 @@ def case_list(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
     cases = selectors.cases_for(request.user)
     shortcuts: dict = {}
+    known: int | None = selectors.tally_count(request.user, {})  # None: the rows are counted
     if form.is_bound and form.is_valid():
         shortcuts = selectors.list_shortcuts(request.GET)  # what the home cards link to
-        cases = selectors.filter_cases(cases, request.user, form.filters() | shortcuts)
+        filters = form.filters() | shortcuts
+        cases = selectors.filter_cases(cases, request.user, filters)
+        known = selectors.tally_count(request.user, filters)
     elif form.is_bound:
-        cases = cases.none()
-    page = Paginator(cases.order_by("-registered_at", "-pk"), 20).get_page(request.GET.get("page"))
+        cases, known = cases.none(), 0
+    paginator = CountingPaginator(cases.order_by("-registered_at", "-pk"), 20, known_count=known)
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
