@@ -27,6 +27,11 @@ def at(month: int, day: int) -> time_machine.travel:
     return time_machine.travel(dt.datetime(2026, month, day, 10, 0, tzinfo=TZ), tick=False)
 
 
+def pair(n: int, **extra) -> list[dict]:
+    """Two parties of one dispute, numbered n and n + 1 (their ID numbers follow n)."""
+    return [party("applicant", n, **extra), party("respondent", n + 1, **extra)]
+
+
 @pytest.fixture
 def quarter(world, register, clerk, director, mediator, mediator2, supervisor):
     """Four cases archived in 2026-Q3 and a tariff with an odd amount, to test the cents."""

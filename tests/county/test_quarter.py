@@ -65,6 +65,16 @@ def test_a_quarter_walked(quarter, director, township, supervisor, mediator, med
     failed.refresh_from_db()
     assert (first.difficulty, first.difficulty_reason) == ("major", "涉及三户宅基地，调解难度较大")
     assert failed.struck and failed.amount == 0 and "struck" in failed.flags
+    assert failed.struck_reason == "终止调解书缺当事人签收记录"
+    # the review's event keeps each edit with its reason: the strike as the class change
+    review = ClaimEvent.objects.get(claim=claim, name="review")
+    assert review.changes["lines"] == [
+        {"line": first.pk, "case": quarter["first"].number,
+         "reason": "涉及三户宅基地，调解难度较大", "difficulty": ["ordinary", "major"]},
+        {"line": failed.pk, "case": quarter["failed"].number,
+         "reason": "终止调解书缺当事人签收记录", "struck": True},
+    ]  # fmt: skip
+    assert review.changes["total"] == "533.33" and "recounted" not in review.changes
     claim.refresh_from_db()
     assert claim.status == "township_reviewed"
     assert claim.total == Decimal("533.33")

@@ -47,6 +47,7 @@ DIRECTOR, TOWNSHIP, COUNTY = "director", "township", "county"
 ROLE_LABELS = {DIRECTOR: "调委会主任", TOWNSHIP: "乡镇督导员", COUNTY: "县级督导员"}
 FLAG_LABELS = {
     "duplicate": "90日内同一当事人同类纠纷，只计一次",
+    "duplicate_released": "同一纠纷原计入的案件已核减，本案改为计入",
     "class_changed": "类别已调整",
     "struck": "已核减",
     "shares_set": "主任已设定分配比例",
@@ -269,7 +270,7 @@ def _fill(claim: Claim, start: dt.date, end: dt.date) -> None:
             continue
         difficulty, reasons = subsidy.propose(case)
         key = subsidy.parties_key(case)
-        earlier = _earlier_counted(case, key, counted)
+        earlier = _earlier_counted(case, key, counted, claim=claim)
         amount = Decimal("0") if earlier else subsidy.base_amount(claim.tariff, difficulty, basis)
         line = ClaimLine.objects.create(
             claim=claim,
@@ -290,11 +291,19 @@ def _fill(claim: Claim, start: dt.date, end: dt.date) -> None:
 
 
 def _earlier_counted(
-    case: Case, key: frozenset[str], counted: Sequence[tuple[Case, frozenset[str]]]
+    case: Case,
+    key: frozenset[str],
+    counted: Sequence[tuple[Case, frozenset[str]]],
+    *,
+    claim: Claim,
 ) -> Case | None:
     """SPEC §15: the same parties with the same dispute type within 90 days count once — the
-    first counted case (in this claim, or counted in an earlier claim of the county)."""
-    since = case.registered_at - dt.timedelta(days=subsidy.DUPLICATE_DAYS)
+    case already counted: in this claim (`counted`, the cases counted so far in registration
+    order), or counted (not struck, not itself a duplicate) in another claim of the county.
+    Another claim's case is matched 90 days either way: a case registered earlier but
+    archived in a later quarter is the duplicate of the one already counted."""
+    days = dt.timedelta(days=subsidy.DUPLICATE_DAYS)
+    since = case.registered_at - days
     for other, other_key in counted:
         if (
             other_key == key
@@ -303,16 +312,21 @@ def _earlier_counted(
         ):
             return other
     county = county_of(case.organization.region)
-    lines = ClaimLine.objects.filter(
-        struck=False,
-        duplicate_of=None,
-        case__dispute_type__code=case.dispute_type.code,
-        case__registered_at__gte=since,
-        case__registered_at__lte=case.registered_at,
-    ).exclude(case=case)
+    lines = (
+        ClaimLine.objects.filter(
+            struck=False,
+            duplicate_of=None,
+            case__dispute_type__code=case.dispute_type.code,
+            case__registered_at__gte=since,
+            case__registered_at__lte=case.registered_at + days,
+        )
+        .exclude(case=case)
+        .exclude(claim=claim)
+    )
     if county is not None:
         lines = lines.filter(claim__organization__region__path__startswith=county.path)
-    for line in lines.select_related("case").prefetch_related("case__parties"):
+    ordered = lines.select_related("case").prefetch_related("case__parties")
+    for line in ordered.order_by("case__registered_at", "case_id"):
         if subsidy.parties_key(line.case) == key:
             return line.case
     return None
@@ -399,7 +413,9 @@ def claim_transition(
             )
         changes: dict[str, Any] = {}
         if name == "review":
-            changes["lines"] = _review(fresh, list(lines or []))
+            changes["lines"], recounted = _review(fresh, list(lines or []))
+            if recounted:
+                changes["recounted"] = recounted
         if name == "finalize" and not subsidy.notice_over(fresh.published_at):
             ends = timezone.localtime(subsidy.notice_ends(fresh.published_at or timezone.now()))
             raise InvalidState(
@@ -415,9 +431,14 @@ def claim_transition(
     return claim
 
 
-def _review(claim: Claim, edits: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _review(
+    claim: Claim, edits: list[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The township's edits (each with its reason), then the recount of the split cases of
+    every line struck (`_recount`): (the edits as recorded, the lines the recount changed)."""
     by_id = {line.pk: line for line in claim.lines.prefetch_related("shares__mediator")}
     done = []
+    struck_now: list[ClaimLine] = []
     for number, edit in enumerate(edits, start=1):
         if not isinstance(edit, Mapping):
             raise InvalidInput(f"第{number}项明细调整格式有误", fields={"lines": ["格式有误"]})
@@ -440,6 +461,8 @@ def _review(claim: Claim, edits: list[Mapping[str, Any]]) -> list[dict[str, Any]
             line.flags = sorted({*line.flags, "class_changed"})
         if struck is True or struck in ("1", "true", "on"):
             record["struck"] = True
+            if not line.struck:
+                struck_now.append(line)
             line.struck, line.struck_reason = True, why
             line.flags = sorted({*line.flags, "struck"})
         if len(record) == 3:
@@ -447,7 +470,60 @@ def _review(claim: Claim, edits: list[Mapping[str, Any]]) -> list[dict[str, Any]
             raise InvalidInput(message, fields={"lines": [message]})
         _reprice(claim, line)
         done.append(record)
-    return done
+    return done, _recount(claim, struck_now)
+
+
+def _recount(claim: Claim, struck: Sequence[ClaimLine]) -> list[dict[str, Any]]:
+    """SPEC §15 counts a split case once — once among the lines that are paid. A struck line
+    no longer counts (as a struck line of an earlier claim does not, `_earlier_counted`), so
+    the lines of the same parties and dispute type as each line struck are counted again in
+    registration order, as the draft would have counted them without the struck case: the
+    duplicate of a struck case is paid at its class and basis, flagged `duplicate_released`
+    (a further duplicate then points to it). The strike is the reviewer's reasoned decision
+    on one line; it does not silently take the other line's subsidy with it — to pay neither,
+    the reviewer strikes both, each with its reason. Returns what changed, for the event."""
+    if not struck:
+        return []
+    groups: dict[tuple[str, frozenset[str]], list[str]] = {}
+    for line in struck:
+        group = (line.case.dispute_type.code, subsidy.parties_key(line.case))
+        groups.setdefault(group, []).append(line.case.number)
+    lines = (
+        claim.lines.select_related("case__organization__region", "case__dispute_type",
+                                   "duplicate_of")
+        .prefetch_related("case__parties", "shares__mediator")
+        .order_by("case__registered_at", "case_id")
+    )  # fmt: skip
+    counted: list[tuple[Case, frozenset[str]]] = []
+    changed = []
+    for line in lines:
+        key = subsidy.parties_key(line.case)
+        because = groups.get((line.case.dispute_type.code, key))
+        if line.struck or because is None:
+            continue
+        earlier = _earlier_counted(line.case, key, counted, claim=claim)
+        if earlier is None:
+            counted.append((line.case, key))
+        if (earlier.pk if earlier else None) == line.duplicate_of_id:
+            continue
+        before = (line.duplicate_of.number if line.duplicate_of else None, str(line.amount))
+        flags = set(line.flags)
+        if earlier is None:
+            flags = (flags - {"duplicate"}) | {"duplicate_released"}
+        else:
+            flags = (flags - {"duplicate_released"}) | {"duplicate"}
+        line.duplicate_of, line.flags = earlier, sorted(flags)
+        _reprice(claim, line)
+        changed.append(
+            {
+                "line": line.pk,
+                "case": line.case.number,
+                "duplicate_of": [before[0], earlier.number if earlier else None],
+                "amount": [before[1], str(subsidy.money(line.amount))],
+                "because_struck": because,
+            }
+        )
+    return changed
 
 
 def _reprice(claim: Claim, line: ClaimLine) -> None:
