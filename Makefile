@@ -52,6 +52,7 @@ format: bootstrap
 bench: bootstrap
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) bench/bench_pdf_render.py --repeat 10
 	$(PY) bench/bench_api.py
+	$(PY) bench/bench_requests.py
 	$(PY) bench/bench_stats.py
 	$(PY) bench/bench_screening.py
 

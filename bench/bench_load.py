@@ -18,12 +18,26 @@ Prints `name: value` lines, for each step of N users:
   load.uN.login_p95_ms     the logins' p95 (form and token: a deliberately slow password hash)
   load.uN.generator_cpu_s  CPU seconds the load generator itself used (it shares the 2 cores)
   load.uN.machine_busy_pct the machine's CPU use during the step
-and at the end load.documents_issued / load.documents_failed / load.documents_pending (the
-documents the registrations queued, after the workers had up to 120 s to finish)."""
+  load.uN.cpu_ms_per_request  CPU the web nodes, workers and nginx used per request (their own
+                           counters, psutil), and load.uN.db_cpu_ms_per_request PostgreSQL's
+then load.rps_at_slo (the highest step rate with p95 ≤ 300 ms and no failure), and
+load.documents_issued / load.documents_failed / load.documents_pending (the documents the
+registrations queued, after the workers had up to 120 s to finish).
+
+Then the kill step (--kill-users users, --seconds long; 0 skips it): halfway through, one web
+node and one Celery worker are killed (SIGKILL, their whole process tree), and it prints
+  load.after_kill_requests, load.after_kill_errors (failed requests: those in flight on the
+      killed node, named in load.after_kill_error_kinds), load.after_kill_p95_ms
+  load.after_kill_registered_ok (201 answers), load.lost (201 answers whose case is missing),
+      load.duplicates (a registration stored twice), load.in_flight_registered (registrations
+      whose answer was lost with the node but whose case was committed)
+  load.after_kill_documents_requeued (pending documents sent again, as beat's
+      documents.requeue_stale does), load.after_kill_documents_lost (still pending at the end)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import resource
@@ -121,6 +135,7 @@ def main() -> None:
     parser.add_argument("--steps", default="20,50,100")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--kill-users", type=int, default=20)
     args = parser.parse_args()
 
     prepare_source(args.cases)
@@ -169,21 +184,14 @@ def main() -> None:
             "LOAD_ORG": str(east.pk),
             "LOAD_VILLAGE": str(east.region_id),
         }
+        at_slo = 0.0
         for users in [int(n) for n in args.steps.split(",")]:
             prefix = folder / f"u{users}"
             ticks = machine_ticks()
             cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py")]
-                + ["--headless", "--only-summary", "-u", str(users), "-r", str(args.spawn_rate)]
-                + ["-t", f"{args.seconds}s", "--csv", str(prefix), "--host"]
-                + [f"http://127.0.0.1:{proxy}", "--stop-timeout", "10"],
-                cwd=ROOT,
-                env=locust_env,
-                stdout=subprocess.DEVNULL,
-                stderr=open(folder / f"locust-u{users}.log", "w"),  # noqa: SIM115
-                check=False,
-            )
+            served_before, db_before = server_cpu(processes), db_cpu()
+            locust(users, args, prefix, proxy, locust_env, folder).wait()
+            served, db = server_cpu(processes) - served_before, db_cpu() - db_before
             used = resource.getrusage(resource.RUSAGE_CHILDREN)
             total, idle = machine_ticks()
             busy = 100 * (1 - (idle - ticks[1]) / max(total - ticks[0], 1))
@@ -208,6 +216,12 @@ def main() -> None:
                 (used.ru_utime + used.ru_stime) - (cpu.ru_utime + cpu.ru_stime),
             )
             show(f"load.u{users}.machine_busy_pct", busy)
+            requests = max(int(overall["Request Count"]), 1)
+            show(f"load.u{users}.cpu_ms_per_request", 1000 * served / requests)
+            show(f"load.u{users}.db_cpu_ms_per_request", 1000 * db / requests)
+            if p95 <= 300 and int(overall["Failure Count"]) == 0:
+                at_slo = max(at_slo, float(overall["Requests/s"]))
+        show("load.rps_at_slo", at_slo)
         deadline = time.monotonic() + 120
         new = Document.objects.filter(id__gt=before)
         while time.monotonic() < deadline and new.filter(status="pending").exists():
@@ -216,6 +230,8 @@ def main() -> None:
         show("load.documents_issued", statuses.count("issued"))
         show("load.documents_failed", statuses.count("failed"))
         show("load.documents_pending", statuses.count("pending"))
+        if args.kill_users:
+            kill_step(args, processes, folder, proxy, locust_env)
     finally:
         for process in processes:
             process.stop()
@@ -223,6 +239,121 @@ def main() -> None:
 
         connections.close_all()
         drop_database(url)
+
+
+def locust(users: int, args, prefix: Path, proxy: int, env: dict, folder: Path):
+    return subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py")]
+        + ["--headless", "--only-summary", "-u", str(users), "-r", str(args.spawn_rate)]
+        + ["-t", f"{args.seconds}s", "--csv", str(prefix), "--host"]
+        + [f"http://127.0.0.1:{proxy}", "--stop-timeout", "10"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(folder / f"locust-{prefix.name}.log", "w"),  # noqa: SIM115
+    )
+
+
+def _tree(pid: int) -> list:
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        return [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cpu(procs) -> float:
+    import psutil
+
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            # and its children that ended (a recycled gunicorn or Celery process, a PostgreSQL
+            # backend whose connection closed): their parent has reaped them
+            total += times.user + times.system + times.children_user + times.children_system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def server_cpu(processes) -> float:
+    """CPU seconds of the web nodes, the workers and nginx so far (their process trees)."""
+    return _cpu([p for process in processes for p in _tree(process.proc.pid)])
+
+
+def db_cpu() -> float:
+    import psutil
+
+    return _cpu([p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"])
+
+
+def kill(process) -> None:
+    """SIGKILL a node or a worker with its children, as a machine that dies would."""
+    import psutil
+
+    for proc in reversed(_tree(process.proc.pid)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    process.proc.wait(10)
+
+
+def kill_step(args, processes, folder: Path, proxy: int, env: dict) -> None:
+    """--kill-users users for --seconds; halfway through node1 and worker load1 die."""
+    from django.db.models import Count
+
+    from cases.models import Case, Party
+    from documents.models import Document
+    from documents.services import requeue_stale
+
+    first_case = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    first_doc = Document.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    prefix = folder / "kill"
+    run = locust(args.kill_users, args, prefix, proxy, env, folder)
+    time.sleep(args.seconds / 2)
+    node, worker = processes[0], processes[2]
+    kill(node)
+    kill(worker)
+    show("load.killed", f"{node.name} (web node) and {worker.name} (Celery worker)")
+    run.wait()
+    rows = read_stats(prefix)
+    overall = next(r for r in rows if r["Name"] == "Aggregated")
+    p95, _worst, _name = p95_without_pdf(rows)
+    show("load.after_kill_requests", int(overall["Request Count"]))
+    show("load.after_kill_errors", int(overall["Failure Count"]))
+    show("load.after_kill_p95_ms", p95)
+    with open(f"{prefix}_failures.csv", newline="") as f:
+        kinds = [
+            f"{r['Occurrences']}× {r['Method']} {r['Name']}: {r['Error'][:80]}"
+            for r in csv.DictReader(f)
+        ]
+    show("load.after_kill_error_kinds", "; ".join(kinds) or "-")
+    posts = next((r for r in rows if r["Name"] == "/api/v1/cases/ POST"), None)
+    ok = int(posts["Request Count"]) - int(posts["Failure Count"]) if posts else 0
+    failed = int(posts["Failure Count"]) if posts else 0
+    cases = Case.objects.filter(id__gt=first_case, summary__startswith="【负载测试】")
+    names = (
+        Party.objects.filter(case__in=cases, role="applicant")
+        .values("name")
+        .annotate(n=Count("id"))
+    )
+    stored, distinct = cases.count(), names.count()
+    show("load.after_kill_registered_ok", ok)
+    show("load.lost", max(0, ok - distinct))
+    show("load.duplicates", stored - distinct)
+    show("load.in_flight_registered", f"{max(0, distinct - ok)} of {failed} failed registrations")
+    new = Document.objects.filter(id__gt=first_doc)
+    deadline = time.monotonic() + 120
+    requeued = 0
+    while time.monotonic() < deadline and new.filter(status="pending").exists():
+        time.sleep(5)
+        if not requeued and time.monotonic() > deadline - 90:  # what beat's task does
+            requeued = requeue_stale(0)
+    show("load.after_kill_documents_requeued", requeued)
+    show("load.after_kill_documents_issued", new.filter(status="issued").count())
+    show("load.after_kill_documents_lost", new.filter(status="pending").count())
 
 
 def free_port() -> int:

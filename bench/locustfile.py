@@ -1,9 +1,12 @@
 """The staff of a county at work, for locust (run by bench/bench_load.py; SPEC §16 "Load").
 
 Clerks, mediators, directors and supervisors in a county's proportions (3 : 4 : 1 : 1), each
-waiting 1–3 s between steps. Page users log in through the login form (their own session);
-API calls use one token per username, fetched once and shared (every user comes from
-127.0.0.1 and the token endpoint is rate-limited per address, STACK.md). Clerks register cases
+waiting 1–3 s between steps. The first user of each username logs in through the login form
+and fetches its API token; the others of that username share the session and the token
+(a member of staff logs in once a day and then works for hours: a step of N users is N people
+at work, not N logins at once, whose deliberately slow password hash — about a second of CPU
+each — would otherwise be most of a step's load; every user comes from 127.0.0.1, and the
+token endpoint is rate-limited per address, STACK.md). Clerks register cases
 now and then (their APP documents are issued by the Celery workers); PDF downloads are named
 `… pdf` so the report can leave them out of the p95 target.
 
@@ -27,6 +30,7 @@ ORG = int(os.environ.get("LOAD_ORG", "0"))
 VILLAGE = int(os.environ.get("LOAD_VILLAGE", "0"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _tokens: dict[str, str] = {}
+_sessions: dict[str, str] = {}
 _cases: dict[str, list[int]] = {}
 _token_lock = threading.Lock()  # gevent's, under locust: one fetch per username, shared
 BORN = dt.date(1970, 5, 1)
@@ -45,6 +49,17 @@ class Staff(HttpUser):
     username = ""
 
     def on_start(self) -> None:
+        with _token_lock:  # one login and one token per username, shared by its users
+            if self.username not in _sessions:
+                self.log_in()
+                _sessions[self.username] = self.client.cookies.get("sessionid", "")
+        self.client.cookies.set("sessionid", _sessions[self.username])
+        self.api = {"Authorization": f"Token {_tokens[self.username]}"}
+        if self.username not in _cases:
+            listed = self.client.get("/api/v1/cases/", headers=self.api, name="/api/v1/cases/")
+            _cases[self.username] = [c["id"] for c in listed.json().get("results", [])]
+
+    def log_in(self) -> None:
         page = self.client.get("/accounts/login/", name="/accounts/login/")
         found = CSRF.search(page.text)
         answer = self.client.post(
@@ -59,18 +74,12 @@ class Staff(HttpUser):
         )
         if "/accounts/login/" in answer.url or "password" in answer.url:
             raise RuntimeError(f"{self.username} could not log in: {answer.url}")
-        with _token_lock:  # a second token for the same device would revoke the first
-            if self.username not in _tokens:
-                got = self.client.post(
-                    "/api/v1/auth/token/",
-                    json={"username": self.username, "password": PASSWORD, "device": "locust"},
-                    name="/api/v1/auth/token/",
-                )
-                _tokens[self.username] = got.json()["token"]
-        self.api = {"Authorization": f"Token {_tokens[self.username]}"}
-        if self.username not in _cases:
-            listed = self.client.get("/api/v1/cases/", headers=self.api, name="/api/v1/cases/")
-            _cases[self.username] = [c["id"] for c in listed.json().get("results", [])]
+        got = self.client.post(  # a second token for the same device would revoke the first
+            "/api/v1/auth/token/",
+            json={"username": self.username, "password": PASSWORD, "device": "locust"},
+            name="/api/v1/auth/token/",
+        )
+        _tokens[self.username] = got.json()["token"]
 
     def case_id(self) -> int | None:
         ids = _cases.get(self.username) or []
