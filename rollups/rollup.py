@@ -541,9 +541,7 @@ def rebuild(*, region: bool = True, tally: bool = True) -> int:
         CaseTally.objects.all().delete()
         CaseTally.objects.bulk_create(
             [
-                CaseTally(
-                    organization_id=k[0], region_path=k[1], status=k[2], risk_level=k[3], n=n
-                )
+                CaseTally(organization_id=k[0], region_path=k[1], status=k[2], risk_level=k[3], n=n)
                 for k, n in table.tallies.items()
             ],
             batch_size=5000,

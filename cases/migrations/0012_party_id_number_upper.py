@@ -5,14 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_party_name_chars'),
+        ("cases", "0011_party_name_chars"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='party',
-            index=models.Index(django.db.models.functions.text.Upper('id_number'), name='party_id_number_upper_idx'),
+            model_name="party",
+            index=models.Index(
+                django.db.models.functions.text.Upper("id_number"), name="party_id_number_upper_idx"
+            ),
         ),
     ]

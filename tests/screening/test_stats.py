@@ -287,9 +287,7 @@ def test_the_page_takes_a_typed_period_over_the_dates_it_filled_in(scene, superv
     assert r.status_code == 400
 
 
-def test_the_screening_pages_link_to_the_table_for_who_may_read_it(
-    scene, grid, clerk, supervisor
-):
+def test_the_screening_pages_link_to_the_table_for_who_may_read_it(scene, grid, clerk, supervisor):
     for user, shown in ((supervisor, True), (clerk, True), (grid, False)):
         for path in ("/screening/", "/screening/sweeps/"):
             html = client_for(user).get(path).content.decode()

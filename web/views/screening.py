@@ -153,7 +153,6 @@ class LeadForm(Form):
         self.fields["person_phone"].widget.attrs.update({"inputmode": "tel"})
         self.fields["people_involved"].widget.attrs.update({"inputmode": "numeric"})
 
-
     def main_fields(self):
         return [f for f in self if not (self.folded and f.name in self.REFERRAL)]
 
@@ -163,8 +162,7 @@ class LeadForm(Form):
     def referral_open(self) -> bool:
         """Unfolded when the report is a referral or one of its fields has an error."""
         return self.is_bound and any(
-            self[name].errors or (self[name].value() or "grid") != "grid"
-            for name in self.REFERRAL
+            self[name].errors or (self[name].value() or "grid") != "grid" for name in self.REFERRAL
         )
 
 
