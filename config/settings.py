@@ -281,7 +281,7 @@ STORAGES = {
     # URL, read only through the storage API by the views that check scope.
     "private": {"BACKEND": "core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "core.storage.StaticFilesStorage"  # whitenoise's, see there
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
