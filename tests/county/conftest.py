@@ -87,3 +87,17 @@ def files(world, register, clerk, director, mediator):
                      satisfaction="satisfied")  # fmt: skip
         s.case_transition(late, "archive", actor=clerk)
     return {"complete": complete, "incomplete": incomplete, "late": late}
+
+
+def open_q3_round(supervisor, quarter):
+    """A review round over the quarter's county for 2026-Q3, seed S-2026, every case drawn."""
+    from workflows import services
+
+    return services.review_open(
+        actor=supervisor,
+        region=quarter["first"].region.parent.parent,
+        period_from="2026-07-01",
+        period_to="2026-09-30",
+        seed="S-2026",
+        other_pct=100,
+    )

@@ -106,3 +106,34 @@ def new_page(request, browser, live_server):
                 print(f"saved {stem}.png ({page.url})")
     for context in contexts:
         context.close()
+
+
+def prepare_signing(case, mediator):
+    """The mediator's agreement draft on `case`, waiting for the parties' signatures."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal import signing
+
+    return signing.prepare_draft(
+        case,
+        mediator,
+        case.version,
+        terms=["李小红于十日内拆除越界围墙"],
+        performance_method="自行履行",
+        performance_deadline=timezone.localdate() + dt.timedelta(days=10),
+        amount="0",
+    )
+
+
+@pytest.fixture
+def party_cases(register, walk, mediator):
+    """For the party pages (/p/): a case whose agreement draft waits for the parties' signatures
+    (parties 1 and 2), and an archived case to rate (parties 3 and 4)."""
+    from tests.factories import party
+
+    signing_case = walk(register(), "session_held")
+    prepare_signing(signing_case, mediator)
+    done = walk(register(parties=[party("applicant", 3), party("respondent", 4)]), "archived")
+    return signing_case, done

@@ -99,8 +99,9 @@ def phone_sized(page: Page, where: str) -> None:
     assert not low, f"{where}: tap targets under 44 px {low}"
 
 
-def check_forms_of(page: Page, user, cases: list[Case]) -> int:
-    """Every action form `user` may open on these cases, empty, at desktop and 375 px."""
+def check_forms_of(page: Page, user, cases: list[Case], seen: set[str] | None = None) -> int:
+    """Every action form `user` may open on these cases, empty, at desktop and 375 px; the
+    names of the actions checked are added to `seen`."""
     checked = 0
     for case in cases:
         case.refresh_from_db()
@@ -120,6 +121,8 @@ def check_forms_of(page: Page, user, cases: list[Case]) -> int:
                 if size is PHONE_SIZE:
                     phone_sized(page, where)
                 checked += 1
+            if seen is not None:
+                seen.add(action.name)
     return checked
 
 
@@ -153,6 +156,48 @@ def test_every_form_shows_its_errors_desktop_and_phone(
     # no viewflow or Turbo asset anywhere: a form post is a plain page load
     assert not [u for u in requested if re.search(r"viewflow|turbo|material", u, re.I)]
     assert any(u.endswith("/static/tiaojie/forms.js") for u in requested)
+
+
+def test_director_and_supervisor_forms_show_their_errors(
+    new_page, world, register, walk, director, supervisor, mediator
+):
+    """The forms only a director (更换调解员, 批准结案, 重新调解…) or a supervisor (督办, on the
+    case and on the supervision page with its editable notice) can open."""
+    cases = [register()] + [walk(register(), stage) for stage in STAGES]
+    # 重新调解 after a follow-up visit found the agreement not performed
+    unperformed = walk(register(), "follow_up")
+    services.record_add(
+        unperformed,
+        "follow_up",
+        actor=mediator,
+        visited_at=timezone.now(),
+        method="phone",
+        visitee="王大明",
+        performance="not_performed",
+        satisfaction="unsatisfied",
+    )
+    cases.append(unperformed)
+    before = {c.pk: (c.status, c.version) for c in Case.objects.all()}
+
+    page = new_page()
+    login(page, "director")
+    seen: set[str] = set()
+    check_forms_of(page, director, cases, seen)
+    assert {"reassign", "approve_closure", "reopen"} <= seen, seen
+    page.get_by_role("button", name="退出").click()
+
+    login(page, "supervisor")
+    seen = set()
+    check_forms_of(page, supervisor, cases, seen)
+    assert "supervise" in seen, seen
+    for size in (DESKTOP["viewport"], PHONE_SIZE):
+        where = f"督办 page {size['width']}px"
+        page.set_viewport_size(size)
+        page.goto(f"/supervision/cases/{cases[1].pk}/supervise/")
+        submit_empty_and_check(page, "发出督办通知", where)
+        if size is PHONE_SIZE:
+            phone_sized(page, where)
+    assert {c.pk: (c.status, c.version) for c in Case.objects.all()} == before
 
 
 def drafts(page: Page) -> list[str]:
