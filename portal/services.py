@@ -164,6 +164,9 @@ def phone_check(*, phone: object, code: object) -> str:
 def _code_use(*, phone: object, purpose: str, code: object, case_code: object = "") -> SmsCode:
     number = normalize_phone(phone)
     typed = str(code or "").strip()
+    if not typed:  # nothing typed is not a wrong try: it uses none of the attempts
+        message = "请输入短信中的6位验证码。"
+        raise CodeRejected(message, fields={"sms_code": [message]})
     wanted = normalize_case_code(case_code)
     now = timezone.now()
     with transaction.atomic():

@@ -42,6 +42,8 @@ def test_a_wrong_code_is_told_in_chinese(
 ):
     start(client, django_capture_on_commit_callbacks, followed.party_code)
     right = outbox.codes(APPLICANT)[-1]
+    r = client.post("/p/verify/", {"sms_code": "  "})  # nothing typed: asked for, not counted
+    assert r.status_code == 200 and "请输入短信中的6位验证码。" in r.content.decode()
     r = client.post("/p/verify/", {"sms_code": "000000" if right != "000000" else "111111"})
     assert r.status_code == 200 and "验证码不正确，还可以再试 4 次。" in r.content.decode()
     assert client.get("/p/case/").status_code == 302
