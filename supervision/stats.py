@@ -870,9 +870,16 @@ def overdue_leads(sel: Selection) -> dict[str, int]:
     return lead_selectors.overdue_leads_figures(sel.user, sel.region)
 
 
-def by_child_region(sel: Selection, *, today: dt.date | None = None) -> list[dict]:
-    """Child regions with visits and confirmations counted per region (the ranking)."""
-    _totals, groups = counts(sel, ("region",), full=True, today=today)
+def by_child_region(
+    sel: Selection, *, today: dt.date | None = None, source: str = "auto"
+) -> list[dict]:
+    """Child regions with visits and confirmations counted per region (the ranking): from the
+    roll-up's region layer where `summary` reads it (a county's townships for the year so far:
+    a few hundred rows instead of every case of the year), live otherwise; the same answer."""
+    if use_rollup(sel, source):
+        _totals, groups = rollup_counts(sel, ("region",), full=True, today=today)
+    else:
+        _totals, groups = counts(sel, ("region",), full=True, today=today)
     return _by_child_region(sel, groups["region"])
 
 

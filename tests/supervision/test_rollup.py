@@ -435,3 +435,27 @@ def test_new_deadline_settings_recount_on_time_at_once(register, world, admin_us
         assert rolled == live
         assert live["parts"]["timeliness_rate"][0] == timely  # decided in 2 days
         assert rollup.differences(rollup.computed(), rollup.stored()) == []
+
+
+def test_the_ranking_rows_are_the_same_from_the_region_layer(
+    cohort, today, supervisor, supervisor_city, world
+):
+    """The ranking's rows (each child region with its visits, confirmations, ratings and
+    timeliness) read from the roll-up's region layer equal the live ones, for the county's
+    townships and the city's counties; the county's ranking then reads no case row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from supervision import access
+
+    for user, region in ((supervisor, world["qingshan"]), (supervisor_city, world["city"])):
+        period = {"region": str(region.pk), "from": "2026-01-01", "to": "2026-03-31"}
+        sel = access.selection(user, period)
+        assert stats.use_rollup(sel, "auto"), region.name
+        live = stats.by_child_region(sel, source="live")
+        rolled = stats.by_child_region(sel, source="rollup")
+        assert rolled == live and sum(r["received"] for r in live) > 0 and len(live) >= 2
+    sel = access.selection(supervisor, {"from": "2026-01-01", "to": "2026-03-31"})
+    with CaptureQueriesContext(connection) as captured:
+        stats.by_child_region(sel)
+    assert not [q for q in captured.captured_queries if 'FROM "cases_case"' in q["sql"]]
