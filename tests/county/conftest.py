@@ -101,3 +101,19 @@ def open_q3_round(supervisor, quarter):
         seed="S-2026",
         other_pct=100,
     )
+
+
+def score_and_notify(round_, supervisor):
+    """Every file of the round scored at its pre-fill (full marks where nothing is pre-filled),
+    then the round's 整改通知 issued: the one notice."""
+    from workflows import services
+
+    for other in round_.items.all():
+        services.review_score(
+            other,
+            actor=supervisor,
+            scores={k: v[0] for k, v in other.prefill.items()}
+            | {"acceptance": 10, "evidence": 15, "law": 15, "filing": 10},
+        )
+    [notice] = services.review_issue_notices(round_, actor=supervisor)
+    return notice

@@ -343,14 +343,7 @@ def test_the_county_claim_and_review_pages(new_page, quarter, township, director
         "supervisor",
     )
     logout(page)
-    for other in round_.items.all():
-        services.review_score(
-            other,
-            actor=supervisor,
-            scores={k: v[0] for k, v in other.prefill.items()}
-            | {"acceptance": 10, "evidence": 15, "law": 15, "filing": 10},
-        )
-    [notice] = services.review_issue_notices(round_, actor=supervisor)
+    notice = county.score_and_notify(round_, supervisor)
     for size, who in ((DESKTOP, "director"), (PHONE, "director at 375 px")):
         page = new_page(**size)
         login(page, "director")

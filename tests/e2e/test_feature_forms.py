@@ -137,14 +137,7 @@ def test_the_county_and_account_forms_show_their_errors(new_page, quarter, direc
         submit_empty_and_see_the_alert(page, "保存评分", f"案卷评分 ({label})", ["受理合法"])
     logout(page)
 
-    for other in round_.items.all():
-        services.review_score(
-            other,
-            actor=supervisor,
-            scores={k: v[0] for k, v in other.prefill.items()}
-            | {"acceptance": 10, "evidence": 15, "law": 15, "filing": 10},
-        )
-    [notice] = services.review_issue_notices(round_, actor=supervisor)
+    notice = county.score_and_notify(round_, supervisor)
 
     login(page, "director")
     forms = [
