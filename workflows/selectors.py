@@ -179,13 +179,14 @@ def tally_count(user: Viewer, f: Mapping[str, Any]) -> int | None:
     for name, value in f.items():
         if name in TALLY_FILTERS:
             continue
-        if name == "overdue" and value is None:
-            continue
-        if name == "q" and not (value or "").strip():
-            continue
-        if name != "overdue" and not value:
-            continue
-        return None
+        if name == "overdue":  # False narrows too: the cases not overdue
+            narrows = value is not None
+        elif name == "q":
+            narrows = bool((value or "").strip())
+        else:
+            narrows = bool(value)
+        if narrows:
+            return None
     from rollups.models import CaseTally
 
     tallies = CaseTally.objects.filter(scope.case_scope_q(user))

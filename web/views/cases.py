@@ -75,14 +75,16 @@ def case_list(request):
     form = CaseFilterForm(request.GET or None, user=request.user)
     cases = selectors.cases_for(request.user)
     shortcuts: dict = {}
-    known: int | None = selectors.tally_count(request.user, {})  # None: the rows are counted
-    if form.is_bound and form.is_valid():
+    invalid = form.is_bound and not form.is_valid()
+    filters: dict = {}
+    if form.is_bound and not invalid:
         shortcuts = selectors.list_shortcuts(request.GET)  # what the home cards link to
         filters = form.filters() | shortcuts
         cases = selectors.filter_cases(cases, request.user, filters)
-        known = selectors.tally_count(request.user, filters)
-    elif form.is_bound:
-        cases, known = cases.none(), 0
+    elif invalid:
+        cases = cases.none()
+    # the count from the case tallies where they hold the filters; None: the rows are counted
+    known = 0 if invalid else selectors.tally_count(request.user, filters)
     paginator = CountingPaginator(cases.order_by("-registered_at", "-pk"), 20, known_count=known)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
