@@ -206,3 +206,20 @@ def test_failures_and_successes_are_logged_without_the_password(client, clerk, c
     assert "Locking out" in text and secret not in text
     stored = AccessAttempt.objects.get(username="clerk")
     assert secret not in stored.post_data and secret not in stored.get_data
+
+
+
+def test_a_lock_that_ends_after_midnight_names_the_day(client, clerk):
+    from accounts.lockout import until_label
+
+    late = dt.datetime(2026, 12, 2, 23, 57, 30, tzinfo=TZ)
+    assert until_label(late + dt.timedelta(minutes=15), late) == "12月3日 00:13"
+    # 23:59:30 rounds up to the next minute, which is tomorrow
+    assert until_label(late + dt.timedelta(minutes=2), late) == "12月3日 00:00"
+    assert until_label(late - dt.timedelta(minutes=2), late) == "23:56"
+
+    with time_machine.travel(dt.datetime(2026, 12, 2, 23, 50, tzinfo=TZ), tick=False):
+        for n in range(5):
+            answer = client.post(WEB, {"username": "clerk", "password": f"wrong-{n}"})
+        assert answer.status_code == 429
+        assert "已锁定至 12月3日 00:05。" in answer.content.decode()
