@@ -208,7 +208,6 @@ def test_failures_and_successes_are_logged_without_the_password(client, clerk, c
     assert secret not in stored.post_data and secret not in stored.get_data
 
 
-
 def test_a_lock_that_ends_after_midnight_names_the_day(client, clerk):
     from accounts.lockout import until_label
 

@@ -55,7 +55,9 @@ def test_five_wrong_passwords_lock_the_account(new_page, world):
     try_login(page, "clerk", "wrong-4")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("该账户连续 5 次密码错误，已锁定至")
-    expect(alert).to_have_text(re.compile(r"已锁定至 (\d{1,2}月\d{1,2}日 )?\d\d:\d\d。请届时再试，或请系统管理员解锁。"))
+    expect(alert).to_have_text(
+        re.compile(r"已锁定至 (\d{1,2}月\d{1,2}日 )?\d\d:\d\d。请届时再试，或请系统管理员解锁。")
+    )
     assert_phone_sized(page, "#id_username", "#id_password")
 
     try_login(page, "clerk", demo.PASSWORD)  # the right password, refused while locked
