@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 from cases.choices import AGREEMENT_OUTCOMES, OPEN_STATUSES, RiskLevel, Satisfaction
 from cases.models import Case, DeadlineSettings, FollowUpVisit, JudicialConfirmation, PartyRating
@@ -500,10 +500,17 @@ def differences(expected: Table, actual: Table, limit: int = 10) -> list[str]:
     return found
 
 
-def rebuild(*, region: bool = True, tally: bool = True) -> int:
+def rebuild(*, region: bool = True, tally: bool = True, sql: bool | None = None) -> int:
     """Replace the roll-up by what the cases say (call inside a transaction); the leaf row count.
     `region=False` leaves the region layer alone and `tally=False` the case tallies (the
-    migrations before their tables)."""
+    migrations before their tables). On PostgreSQL the database groups the cases
+    (rollups/rebuild_sql.py) unless `sql=False`; elsewhere, or then, they are read into Python."""
+    if sql is None:
+        sql = connection.vendor == "postgresql"
+    if sql:
+        from rollups import rebuild_sql
+
+        return rebuild_sql.rebuild(region=region, tally=tally)
     table = computed()
     CaseRollup.objects.all().delete()
     DayHistogram.objects.all().delete()

@@ -8,7 +8,7 @@ def build(apps, schema_editor):
     """Fill the roll-up from the cases already there (the rules of rollups.rollup)."""
     from rollups import rollup
 
-    rollup.rebuild(region=False, tally=False)
+    rollup.rebuild(region=False, tally=False, sql=False)
 
 
 class Migration(migrations.Migration):

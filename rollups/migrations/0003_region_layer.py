@@ -8,7 +8,7 @@ def fill(apps, schema_editor):
     """Fill the region layer (and the leaf rows again) from the cases already there."""
     from rollups import rollup
 
-    rollup.rebuild(tally=False)
+    rollup.rebuild(tally=False, sql=False)
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ def fill(apps, schema_editor):
     """Count the cases already there (and rebuild the rest of the roll-up with them)."""
     from rollups import rollup
 
-    rollup.rebuild()
+    rollup.rebuild(sql=False)
 
 
 class Migration(migrations.Migration):
