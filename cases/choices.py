@@ -19,6 +19,7 @@ ORG_ROLES = {Role.CLERK, Role.MEDIATOR, Role.DIRECTOR}
 
 
 class RegionLevel(models.TextChoices):
+    PROVINCE = "province", _("省")
     CITY = "city", _("市")
     COUNTY = "county", _("县/区")
     TOWNSHIP = "township", _("乡镇/街道")
