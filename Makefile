@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: bootstrap run test test-services test-browser lint format bench bench-load messages
+.PHONY: bootstrap run test test-services test-browser lint format bench bench-load bench-scale messages
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -60,6 +60,10 @@ bench: bootstrap
 bench-load:
 	@scripts/bootstrap.sh --nginx
 	$(PY) bench/bench_load.py
+
+# SPEC §16: a province of 10,000,000 generated cases (bench/bench_scale.py; its own database).
+bench-scale: bootstrap
+	$(PY) bench/bench_scale.py
 
 messages: bootstrap
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv
