@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_stats import _median, _page, generate  # noqa: E402
+from bench_stats import _median, _page, generate, refuse_foreign_cases  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tiaojie_bench_scale"
 PROVINCE = "基准省"
@@ -173,18 +173,11 @@ def main() -> None:
     args = parser.parse_args()
     _setup()
 
-    from django.db import connection
-
     from cases.models import Case, Region
     from supervision import access, stats
     from workflows import deadlines
 
-    foreign = Case.objects.exclude(number__startswith="BENCH-").count()
-    if foreign:
-        sys.exit(
-            f"{connection.settings_dict['NAME']} holds {foreign} cases that are not the "
-            "benchmark's: point BENCH_SCALE_DATABASE_URL at a database of its own."
-        )
+    refuse_foreign_cases("BENCH_SCALE_DATABASE_URL")
     regenerate = args.regenerate or Case.objects.count() != args.cases
     if regenerate:
         _generate(args.cases)

@@ -360,6 +360,20 @@ def _matches(rows: list[dict], figures: dict) -> bool:
     return ok and sum(by_type.values()) == figures["received"]
 
 
+def refuse_foreign_cases(env_var: str) -> None:
+    """Exit when the database holds cases the generator did not make (it empties the tables)."""
+    from django.db import connection
+
+    from cases.models import Case
+
+    foreign = Case.objects.exclude(number__startswith="BENCH-").count()
+    if foreign:
+        sys.exit(
+            f"{connection.settings_dict['NAME']} holds {foreign} cases that are not the "
+            f"benchmark's: point {env_var} at a database of its own."
+        )
+
+
 def _median(function, repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -386,12 +400,7 @@ def main() -> None:
     from supervision import access, stats
     from workflows import deadlines
 
-    foreign = Case.objects.exclude(number__startswith="BENCH-").count()
-    if foreign:
-        sys.exit(
-            f"{connection.settings_dict['NAME']} holds {foreign} cases that are not the "
-            "benchmark's: point BENCH_STATS_DATABASE_URL at a database of its own."
-        )
+    refuse_foreign_cases("BENCH_STATS_DATABASE_URL")
     existing = Case.objects.filter(number__startswith="BENCH-").count()
     if args.regenerate or existing != args.cases:
         print(f"stats.generate_1m_s: {generate(args.cases):.1f}")
