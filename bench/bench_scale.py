@@ -141,15 +141,24 @@ def _rebuild_if_stale(province_cases: int, regenerated: bool) -> None:
     from django.db.models import Sum
 
     from cases.models import Case
-    from rollups import rollup
+    from django.db import connection
+
+    from rollups import rebuild_sql
     from rollups.models import RegionRollup
 
     counted = RegionRollup.objects.filter(grain=1, dim="").aggregate(n=Sum("received"))["n"]
     if regenerated or counted != Case.objects.count():
+        timings: dict[str, float] = {}
         start = time.perf_counter()
         with transaction.atomic():
-            rollup.rebuild()  # PostgreSQL: rollups/rebuild_sql.py
+            rebuild_sql.rebuild(timings=timings)  # what rollup.rebuild() does on PostgreSQL
         print(f"stats.rollup_rebuild_s: {time.perf_counter() - start:.1f}", flush=True)
+        for name, seconds in timings.items():
+            print(f"# rebuild {name}: {seconds:.1f} s", file=sys.stderr)
+        with connection.cursor() as cursor:
+            for table in rebuild_sql.TABLES:
+                cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (names from TABLES)
+                print(f"# {table}: {cursor.fetchone()[0]:,} rows", file=sys.stderr)
     print(f"stats.province_cases: {province_cases}")
 
 

@@ -230,3 +230,32 @@ def test_audit_export(cohort, today, client, supervisor, world):
     expected = CaseEvent.objects.filter(case__region_path__startswith=world["qingshan"].path)
     assert len(rows) - 1 == expected.count()
     assert cohort["J"].number in numbers and cohort["N"].number not in numbers
+
+
+def _picker(client, user, **params) -> list[str]:
+    client.force_login(user)
+    html = client.get(reverse("supervision:dashboard"), params).content.decode()
+    return re.findall(r'<option value="(\d+)"', html.split('name="region"')[1].split("</select>")[0])
+
+
+def test_region_picker_lists_three_levels_and_the_chosen_regions_neighbours(
+    client, supervisor_city, world
+):
+    """A city's picker lists the city, its counties and their townships; a village appears once
+    its township (or the village itself) is chosen, with its siblings and ancestors."""
+    village = world["east_village"]
+    township = village.parent
+    options = _picker(client, supervisor_city)
+    for region in (world["city"], world["qingshan"], world["baishui"], township):
+        assert str(region.pk) in options
+    assert str(village.pk) not in options and str(world["west_village"].pk) not in options
+
+    options = _picker(client, supervisor_city, region=township.pk)
+    assert str(village.pk) in options
+    assert options.index(str(township.pk)) < options.index(str(village.pk))  # tree order
+    assert str(world["west_village"].pk) not in options  # 白水县's village: another township
+
+    options = _picker(client, supervisor_city, region=village.pk)
+    siblings = [str(r.pk) for r in township.children.all()]
+    assert str(village.pk) in options and set(siblings) <= set(options)
+    assert {str(world["city"].pk), str(world["qingshan"].pk), str(township.pk)} <= set(options)

@@ -31,8 +31,6 @@ def _params(request):
 
 
 def _context(request, sel, params) -> dict:
-    regions = list(access.regions_for(request.user))
-    depth = min((r.path.count("/") for r in regions), default=0)
     values = {k: params.get(k, "") for k in FIELDS}
     if sel is not None:
         values["region"] = sel.region.pk
@@ -40,7 +38,7 @@ def _context(request, sel, params) -> dict:
             values |= {"from": sel.date_from.isoformat(), "to": sel.date_to.isoformat()}
     query = {k: v for k, v in values.items() if v}
     return {
-        "regions": [(r, "　" * (r.path.count("/") - depth)) for r in regions],
+        "regions": access.picker(request.user, sel.region if sel is not None else None),
         "values": values,
         "query": urlencode(query),
         "sel": sel,

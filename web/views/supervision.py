@@ -38,8 +38,6 @@ def _denied(request, message: str):
 
 def _filters(request, sel: stats.Selection | None) -> dict:
     """The region picker (visible regions only) and the period, as the form shows them."""
-    regions = list(access.regions_for(request.user))
-    depth = min((r.path.count("/") for r in regions), default=0)
     values = (
         {"region": sel.region.pk, "from": sel.date_from, "to": sel.date_to}
         if sel
@@ -55,7 +53,7 @@ def _filters(request, sel: stats.Selection | None) -> dict:
         else ""
     )
     return {
-        "regions": [(r, "　" * (r.path.count("/") - depth)) for r in regions],
+        "regions": access.picker(request.user, sel.region if sel else None),
         "values": values,
         "query": query,
         "sel": sel,
