@@ -19,7 +19,9 @@ Prints `name: value` lines, for each step of N users:
   load.uN.generator_cpu_s  CPU seconds the load generator itself used (it shares the 2 cores)
   load.uN.machine_busy_pct the machine's CPU use during the step
   load.uN.cpu_ms_per_request  CPU the web nodes, workers and nginx used per request (their own
-                           counters, psutil), and load.uN.db_cpu_ms_per_request PostgreSQL's
+                           counters, psutil), and load.uN.db_cpu_ms_per_request PostgreSQL's;
+  load.uN.cpu_ms_per_request_web / _workers / _nginx  the same split by part
+  load.uN.documents_scheduled_so_far  documents the registrations have queued up to then
 then load.rps_at_slo (the highest step rate with p95 ≤ 300 ms and no failure), and
 load.documents_issued / load.documents_failed / load.documents_pending (the documents the
 registrations queued, after the workers had up to 120 s to finish).
@@ -189,9 +191,10 @@ def main() -> None:
             prefix = folder / f"u{users}"
             ticks = machine_ticks()
             cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-            served_before, db_before = server_cpu(processes), db_cpu()
+            parts_before, db_before = cpu_by_part(processes), db_cpu()
             locust(users, args, prefix, proxy, locust_env, folder).wait()
-            served, db = server_cpu(processes) - served_before, db_cpu() - db_before
+            parts = {k: v - parts_before.get(k, 0.0) for k, v in cpu_by_part(processes).items()}
+            served, db = sum(parts.values()), db_cpu() - db_before
             used = resource.getrusage(resource.RUSAGE_CHILDREN)
             total, idle = machine_ticks()
             busy = 100 * (1 - (idle - ticks[1]) / max(total - ticks[0], 1))
@@ -219,6 +222,10 @@ def main() -> None:
             requests = max(int(overall["Request Count"]), 1)
             show(f"load.u{users}.cpu_ms_per_request", 1000 * served / requests)
             show(f"load.u{users}.db_cpu_ms_per_request", 1000 * db / requests)
+            for kind, seconds in sorted(parts.items()):  # where the CPU went
+                show(f"load.u{users}.cpu_ms_per_request_{kind}", 1000 * seconds / requests)
+            documents = Document.objects.filter(id__gt=before).count()
+            show(f"load.u{users}.documents_scheduled_so_far", documents)
             if p95 <= 300 and int(overall["Failure Count"]) == 0:
                 at_slo = max(at_slo, float(overall["Requests/s"]))
         show("load.rps_at_slo", at_slo)
@@ -282,6 +289,19 @@ def _cpu(procs) -> float:
 def server_cpu(processes) -> float:
     """CPU seconds of the web nodes, the workers and nginx so far (their process trees)."""
     return _cpu([p for process in processes for p in _tree(process.proc.pid)])
+
+
+def part(name: str) -> str:
+    return "web" if name.startswith("node") else "nginx" if name == "nginx" else "workers"
+
+
+def cpu_by_part(processes) -> dict[str, float]:
+    """server_cpu split into the web nodes, the Celery workers and nginx."""
+    parts: dict[str, float] = {}
+    for process in processes:
+        kind = part(process.name)
+        parts[kind] = parts.get(kind, 0.0) + _cpu(_tree(process.proc.pid))
+    return parts
 
 
 def db_cpu() -> float:

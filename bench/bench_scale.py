@@ -137,12 +137,10 @@ def _generate(n: int) -> None:
 def _rebuild_if_stale(province_cases: int, regenerated: bool) -> None:
     """Rebuild after a load; a reused data set is rebuilt when its root rows do not count every
     case (a cheap check: the full comparison is the figures below)."""
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import Sum
 
     from cases.models import Case
-    from django.db import connection
-
     from rollups import rebuild_sql
     from rollups.models import RegionRollup
 

@@ -212,3 +212,26 @@ def test_a_grid_worker_records_a_court_referral_from_the_folded_fields(grid, eas
     assert lead.found_on == timezone.localdate() - dt.timedelta(days=3)
     future = data | {"sender": "青山县人民法院", "found_on": "2099-01-01"}
     assert "不能晚于今天" in c.post("/screening/new/", future).content.decode()
+
+
+def test_a_province_supervisor_opens_a_province_wide_sweep(world):
+    from django.contrib.auth.models import User
+
+    from cases.models import Membership, Region
+
+    province = Region.objects.create(name="测试省", level="province")
+    user = User.objects.create_user("province_sup")
+    Membership.objects.create(user=user, role="supervisor", region=province)
+    today = timezone.localdate()
+    form = client_for(user).get("/screening/sweeps/").content.decode()
+    assert f'<option value="{province.pk}"' in form
+    r = client_for(user).post(
+        "/screening/sweeps/",
+        {
+            "region": province.pk,
+            "name": "全省矛盾纠纷大排查",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + dt.timedelta(days=9)).isoformat(),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]

@@ -235,7 +235,9 @@ def test_audit_export(cohort, today, client, supervisor, world):
 def _picker(client, user, **params) -> list[str]:
     client.force_login(user)
     html = client.get(reverse("supervision:dashboard"), params).content.decode()
-    return re.findall(r'<option value="(\d+)"', html.split('name="region"')[1].split("</select>")[0])
+    return re.findall(
+        r'<option value="(\d+)"', html.split('name="region"')[1].split("</select>")[0]
+    )
 
 
 def test_region_picker_lists_three_levels_and_the_chosen_regions_neighbours(

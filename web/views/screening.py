@@ -265,8 +265,8 @@ class SweepForm(Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # a sweep covers a county, a township or a city the supervisor oversees
-        regions = Region.objects.filter(level__in=["city", "county", "township"])
+        # a sweep covers a province, a city, a county or a township the supervisor oversees
+        regions = Region.objects.filter(level__in=["province", "city", "county", "township"])
         if not scope.is_admin(user):
             regions = regions.filter(scope.visible_regions_q(user))
         self.fields["region"].queryset = regions.order_by("path")

@@ -134,7 +134,7 @@ def tariff_set(
         raise InvalidInput("以案定补标准按县（区）设定。", fields={"region": ["须为县（区）"]})
     if not scope.is_admin(actor) and not any(
         m.role == Role.SUPERVISOR and m.region is not None and county.path.startswith(m.region.path)
-        and m.region.level in (RegionLevel.COUNTY, RegionLevel.CITY)
+        and m.region.level in (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE)
         for m in scope.memberships(actor)
     ):  # fmt: skip
         raise PermissionDenied("以案定补标准只能由县级督导员设定。")
