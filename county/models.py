@@ -294,6 +294,36 @@ class ClaimEvent(models.Model):
         verbose_name = verbose_name_plural = "申报记录"
         ordering = ["at", "id"]
 
+    @property
+    def label(self) -> str:
+        """What happened, as the claim page's timeline says it."""
+        return EVENT_LABELS.get(self.name, self.name)
+
+    @property
+    def from_label(self) -> str:
+        return _status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return _status_label(self.to_status)
+
+
+# ClaimEvent.name in words (workflows.services.subsidies writes them; the steps' own labels)
+EVENT_LABELS = {
+    "draft": "生成草稿",
+    "redraft": "重新生成草稿",
+    "shares": "设定分配比例",
+    "submit": "提交申报",
+    "review": "乡镇初审",
+    "approve": "县级复核",
+    "publish": "公示",
+    "finalize": "定稿",
+}
+
+
+def _status_label(value: str) -> str:
+    return str(dict(ClaimStatus.choices).get(value, value))
+
 
 # --- file review rounds (卷宗评查) ------------------------------------------------------------
 class Aspect(models.TextChoices):

@@ -151,6 +151,13 @@ def test_a_claim_through_the_pages(quarter, director, township, supervisor, outs
     assert claim.status == "published"
     exported = client(director).get(url + "export.xlsx")
     assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    # the timeline in words: each step with its states, never the code names
+    timeline = client(director).get(url).content.decode().split('class="tj-timeline"')[1]
+    timeline = timeline.split("</ol>")[0]
+    for words in ("生成草稿", "提交申报（草稿 → 已提交）", "乡镇初审（已提交 → 乡镇已初审）",
+                  "县级复核（乡镇已初审 → 县级已复核）", "公示（县级已复核 → 公示中）"):  # fmt: skip
+        assert words in timeline
+    assert "submit" not in timeline and "township_reviewed" not in timeline
 
 
 def test_claim_draft_refused_in_chinese(world, director, clerk):

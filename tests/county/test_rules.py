@@ -224,3 +224,13 @@ def test_each_gate_alone_keeps_a_case_out(
     assert incomplete.pk not in {e["case"] for e in claim.excluded}
     redraft = ClaimEvent.objects.filter(claim=claim, name="redraft").get()
     assert redraft.changes == {"lines": 3, "total": "300.00"}
+
+
+def test_every_claim_event_has_words():
+    """The claim page's timeline names each step as its button does (county.models.EVENT_LABELS)."""
+    from county.models import EVENT_LABELS
+    from workflows.services.subsidies import STEPS
+
+    assert {name: EVENT_LABELS.get(name) for name in STEPS} == {
+        name: step.label for name, step in STEPS.items()
+    }
