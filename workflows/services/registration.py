@@ -118,8 +118,10 @@ def _check_registrar(actor: User | None, organization: Organization | None) -> O
         )
     ):
         return organization
-    if organization is not None and any(
-        m.organization_id == organization.pk for m in scope.memberships(actor)
+    # a member in another role, or a supervisor above the committee: it exists for them (403)
+    if (
+        organization is not None
+        and Organization.objects.filter(scope.organizations_q(actor), pk=organization.pk).exists()
     ):
         raise PermissionDenied("“登记”只能由登记员、调委会主任办理。")
     raise NotFound("调委会不存在。")
