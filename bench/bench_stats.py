@@ -136,7 +136,7 @@ SELECT
     reg, acc, outc,
     CASE WHEN status IN ('follow_up', 'archived') THEN outc + interval '2 days' END,
     CASE WHEN status = 'archived' THEN outc + interval '20 days' END,
-    '', '', '', %(user)s, %(user)s, reg, reg, 'B' || lpad(g::text, 7, '0')
+    '', '', '', %(user)s, %(user)s, reg, reg, 'B' || lpad(to_hex(g), 7, '0')  -- unique below 16^7
 FROM (
     SELECT g, o, r3, r4, reg, status, outcome, risk_score, risk_level, ext,
         CASE WHEN accepted THEN reg + r5 * interval '2 days' END AS acc,
