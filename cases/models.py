@@ -348,6 +348,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["organization", "-registered_at", "-id"], name="case_org_registered_idx"
             ),
+            # A committee's open cases by deadline: the home cards 已超期 and 即将到期 (and the
+            # list behind them) read an index range, not every open case (bench/bench_requests).
+            models.Index(
+                fields=["organization", "deadline"],
+                condition=models.Q(status__in=[str(s) for s in choices.OPEN_STATUSES]),
+                name="case_org_open_deadline_idx",
+            ),
         ]
 
     def __str__(self) -> str:
