@@ -296,6 +296,27 @@ def test_a_different_summary_or_party_is_a_new_case(register):
     register(parties=[party("applicant", 3), party("respondent", 2)], confirm_duplicate=False)
 
 
+def test_the_duplicate_check_reads_the_same_queries_however_many_cases_match(register, clerk):
+    """A clerk typing one summary for every case (the load test does): the parties of the
+    recent cases are read in one query, not one per case (it grew every registration's time)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows.services.registration import find_duplicate
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert find_duplicate(clerk, "邻里纠纷", [party("applicant", 99)]) is None
+        return len(captured)
+
+    for n in range(2):
+        register(summary="邻里纠纷", parties=[party("applicant", 10 + n)])
+    few = queries()
+    for n in range(6):
+        register(summary="邻里纠纷", parties=[party("applicant", 20 + n)])
+    assert queries() == few == 2
+
+
 def test_minutes_are_counted_and_the_window_is_ten_minutes(register):
     start = timezone.now()
     with time_machine.travel(start, tick=False):

@@ -95,11 +95,15 @@ def find_duplicate(
     parties (names and id numbers), the newest first."""
     if actor is None or not actor.is_authenticated:
         return None
-    recent = Case.objects.filter(
-        created_by=actor,
-        registered_at__gte=timezone.now() - DUPLICATE_WINDOW,
-        summary__in={summary, summary.strip()},
-    ).order_by("-registered_at", "-pk")
+    recent = (
+        Case.objects.filter(
+            created_by=actor,
+            registered_at__gte=timezone.now() - DUPLICATE_WINDOW,
+            summary__in={summary, summary.strip()},
+        )
+        .order_by("-registered_at", "-pk")
+        .prefetch_related("parties")  # two queries however many: a clerk typing one summary
+    )
     wanted = _same_parties(parties)
     for case in recent:
         have = [{"name": p.name, "id_number": p.id_number} for p in case.parties.all()]
