@@ -1,7 +1,8 @@
 """The load test of SPEC §16: staff users (bench/locustfile.py) against two web nodes behind
 nginx on PostgreSQL, with two Celery workers issuing the documents, stepped up in users.
 
-    .venv/bin/python bench/bench_load.py [--cases 200000] [--steps 20,50,100] [--seconds 60]
+    .venv/bin/python bench/bench_load.py [--cases 200000] [--steps 20,40,60,80,100] [--seconds 60]
+                                         [--warmup 20]
 
 `make bench-load` runs it. The data set is bench_api's (--cases cases of 东村调委, 2,000 of
 西村调委; generated there when missing), copied for the run into its own database
@@ -134,9 +135,10 @@ def p95_without_pdf(rows: list[dict[str, str]]) -> tuple[float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=200_000)
-    parser.add_argument("--steps", default="20,50,100")
+    parser.add_argument("--steps", default="20,40,60,80,100")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--spawn-rate", type=float, default=5)
+    parser.add_argument("--warmup", type=int, default=20, help="seconds of 10 users first")
     parser.add_argument("--kill-users", type=int, default=20)
     args = parser.parse_args()
 
@@ -186,6 +188,9 @@ def main() -> None:
             "LOAD_ORG": str(east.pk),
             "LOAD_VILLAGE": str(east.region_id),
         }
+        if args.warmup:  # each worker's first requests (imports, templates), not counted
+            warm = argparse.Namespace(**vars(args) | {"seconds": args.warmup})
+            locust(10, warm, folder / "warmup", proxy, locust_env, folder).wait()
         at_slo = 0.0
         for users in [int(n) for n in args.steps.split(",")]:
             prefix = folder / f"u{users}"
