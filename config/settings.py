@@ -199,10 +199,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
-    # Server-side binding: psycopg prepares a statement the fifth time a connection runs it,
-    # and PostgreSQL stops parsing and planning it again (Django's `server_side_binding`).
-    if env_bool("DATABASE_SERVER_SIDE_BINDING", False):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every web node and worker (rate limits, the cached list counts): the database by
