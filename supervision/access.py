@@ -53,12 +53,17 @@ def regions_for(user):
 PICKER_LEVELS = 2  # levels below the user's top regions that the picker always lists
 
 
-def picker(user, chosen: Region | None) -> list[tuple[Region, str]]:
+def picker(user, chosen: Region | str | None) -> list[tuple[Region, str]]:
     """The region picker's options in tree order, each with its indent: the user's top regions
     and PICKER_LEVELS levels below them, and around the chosen region its ancestors, its
     siblings and its children (a village is reached by choosing its township). A province's
-    5,711 regions in one list are a select nobody can use, and 0.5 s to render."""
+    5,711 regions in one list are a select nobody can use, and 0.5 s to render. `chosen` may be
+    the raw `region` parameter (a page that answers with an error, the audit pages): a visible
+    region it names stays in the list."""
     regions = list(regions_for(user).only("pk", "name", "path", "parent_id"))
+    if not isinstance(chosen, Region):
+        raw = str(chosen or "").strip()
+        chosen = next((r for r in regions if str(r.pk) == raw), None)
     top = min((r.path.count("/") for r in regions), default=0)
     parents = {None if chosen is None else chosen.pk, None if chosen is None else chosen.parent_id}
     parents.discard(None)

@@ -261,3 +261,17 @@ def test_region_picker_lists_three_levels_and_the_chosen_regions_neighbours(
     siblings = [str(r.pk) for r in township.children.all()]
     assert str(village.pk) in options and set(siblings) <= set(options)
     assert {str(world["city"].pk), str(world["qingshan"].pk), str(township.pk)} <= set(options)
+
+
+def test_region_picker_keeps_the_chosen_village_on_an_error_page_and_the_audit_page(
+    client, supervisor_city, world
+):
+    village = world["east_village"]
+    client.force_login(supervisor_city)
+    for name, params in (
+        ("dashboard", {"region": village.pk, "from": "not-a-date"}),
+        ("audit", {"region": village.pk}),
+    ):
+        response = client.get(reverse(f"supervision:{name}"), params)
+        select = response.content.decode().split('name="region"')[1].split("</select>")[0]
+        assert f'<option value="{village.pk}" selected>' in select, name

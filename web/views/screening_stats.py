@@ -38,7 +38,7 @@ def _context(request, sel, params) -> dict:
             values |= {"from": sel.date_from.isoformat(), "to": sel.date_to.isoformat()}
     query = {k: v for k, v in values.items() if v}
     return {
-        "regions": access.picker(request.user, sel.region if sel is not None else None),
+        "regions": access.picker(request.user, sel.region if sel is not None else values["region"]),
         "values": values,
         "query": urlencode(query),
         "sel": sel,

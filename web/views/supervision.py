@@ -53,7 +53,7 @@ def _filters(request, sel: stats.Selection | None) -> dict:
         else ""
     )
     return {
-        "regions": access.picker(request.user, sel.region if sel else None),
+        "regions": access.picker(request.user, sel.region if sel else values["region"]),
         "values": values,
         "query": query,
         "sel": sel,
