@@ -53,7 +53,7 @@ def _filters(request, sel: stats.Selection | None) -> dict:
         else ""
     )
     return {
-        "regions": access.picker(request.user, sel.region if sel else values["region"]),
+        "regions": access.picker(request.user, sel.region if sel else request.GET.get("region")),
         "values": values,
         "query": query,
         "sel": sel,
