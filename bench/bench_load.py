@@ -291,17 +291,13 @@ def _cpu(procs) -> float:
     return total
 
 
-def server_cpu(processes) -> float:
-    """CPU seconds of the web nodes, the workers and nginx so far (their process trees)."""
-    return _cpu([p for process in processes for p in _tree(process.proc.pid)])
-
-
 def part(name: str) -> str:
     return "web" if name.startswith("node") else "nginx" if name == "nginx" else "workers"
 
 
 def cpu_by_part(processes) -> dict[str, float]:
-    """server_cpu split into the web nodes, the Celery workers and nginx."""
+    """CPU seconds so far of the web nodes, the Celery workers and nginx (their process
+    trees)."""
     parts: dict[str, float] = {}
     for process in processes:
         kind = part(process.name)
