@@ -322,7 +322,7 @@ EVENT_LABELS = {
 
 
 def _status_label(value: str) -> str:
-    return str(dict(ClaimStatus.choices).get(value, value))
+    return str(ClaimStatus(value).label) if value in ClaimStatus.values else value
 
 
 # --- file review rounds (卷宗评查) ------------------------------------------------------------

@@ -65,14 +65,14 @@ def picker(user, chosen: Region | str | None) -> list[tuple[Region, str]]:
         raw = str(chosen or "").strip()
         chosen = next((r for r in regions if str(r.pk) == raw), None)
     top = min((r.path.count("/") for r in regions), default=0)
-    parents = {None if chosen is None else chosen.pk, None if chosen is None else chosen.parent_id}
-    parents.discard(None)
+    parents = {chosen.pk, chosen.parent_id} if chosen else set()  # children and siblings
+    path = chosen.path if chosen else None
     return [
         (r, "　" * (r.path.count("/") - top))
         for r in regions
         if r.path.count("/") - top <= PICKER_LEVELS
         or r.parent_id in parents
-        or (chosen is not None and chosen.path.startswith(r.path))
+        or (path is not None and path.startswith(r.path))
     ]
 
 

@@ -74,8 +74,7 @@ def start_worker(name: str, *, env: dict[str, str], folder: Path) -> Process:
     """One Celery worker named `name@host`, one process, no gossip or mingle (quick to start)."""
     # `Nice=10` in deploy/systemd/tiaojie-worker.service: rendering yields to the web nodes
     command = ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "config", "worker"]
-    command += ["--hostname"]
-    command += [f"{name}@%h", "--concurrency", "1", "--loglevel", "INFO"]
+    command += ["--hostname", f"{name}@%h", "--concurrency", "1", "--loglevel", "INFO"]
     command += ["--without-gossip", "--without-mingle"]
     return Process(name, command, env=env, folder=folder)
 
