@@ -1,5 +1,7 @@
 """What follows a login and a password change (SPEC §12), connected in AccountsConfig.ready().
 
+- A second-factor device saved or deleted clears the user's cached "has a device"
+  (`accounts.two_factor.has_device`).
 - A login stamps the session for its timeouts (`accounts.sessions.stamp_login`).
 - A password saved (`set_password` then `save`: the change page, the admin, `changepassword`)
   revokes every API token of the user and records the change on `Account`: set by an admin in
@@ -15,10 +17,11 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import sessions
+from accounts import sessions, two_factor
 from accounts.models import Account
 from accounts.tokens import revoke_all
 
@@ -46,3 +49,8 @@ def password_saved(sender: Any, instance: User, created: bool, **kwargs: Any) ->
 def connect() -> None:
     user_logged_in.connect(sessions.stamp_login, dispatch_uid="accounts.stamp_login")
     post_save.connect(password_saved, sender=User, dispatch_uid="accounts.password_saved")
+    # has_device() is cached: a device set up, confirmed or removed clears it
+    post_save.connect(two_factor.forget_device, sender=TOTPDevice, dispatch_uid="accounts.2fa_saved")
+    post_delete.connect(
+        two_factor.forget_device, sender=TOTPDevice, dispatch_uid="accounts.2fa_deleted"
+    )

@@ -33,6 +33,7 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve, reverse
@@ -42,10 +43,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cases import scope
 from cases.choices import Role
+from core.cached import forget
 
 logger = logging.getLogger(__name__)
 
 DEVICE_NAME = "手机验证器"
+DEVICE_TTL = 300  # seconds: how long "has a confirmed device" is kept between changes
 # Pages a session reaches before its second factor: the way in and out, the second-factor pages
 # themselves, and what needs no login at all (view names, "namespace:name").
 EXEMPT_VIEWS = frozenset(
@@ -91,8 +94,23 @@ def confirmed_devices(user: User) -> list[Any]:
     return list(TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk"))
 
 
+def device_key(user_id: int) -> str:
+    return f"tiaojie:2fa-device:{user_id}"
+
+
 def has_device(user: User) -> bool:
-    return bool(TOTPDevice.objects.devices_for_user(user, confirmed=True).exists())
+    """Asked on every request of a session without a code: from the shared cache, which a
+    device's save or delete clears (`forget_device`, connected in accounts/signals.py)."""
+    found: bool | None = cache.get(device_key(user.pk))
+    if found is None:
+        found = bool(TOTPDevice.objects.devices_for_user(user, confirmed=True).exists())
+        cache.set(device_key(user.pk), found, DEVICE_TTL)
+    return found
+
+
+def forget_device(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """post_save / post_delete of a TOTPDevice."""
+    forget(device_key(instance.user_id))
 
 
 def pending_device(user: User) -> Any:

@@ -10,6 +10,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -20,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from cases import choices, identity
 from cases.validators import certificate_problem, validate_phone
 from core import crypto
+from core.cached import forget
 from core.storage import private_storage
 
 if TYPE_CHECKING:
@@ -756,6 +758,10 @@ class CaseCounter(models.Model):
         ]
 
 
+DEADLINE_SETTINGS_KEY = "tiaojie:deadline-settings"
+SETTINGS_TTL = 300  # seconds: a change made around the model (a queryset update) shows by then
+
+
 class DeadlineSettings(models.Model):
     """SPEC §6 deadlines, one row an admin edits; `DeadlineSettings.current()` reads it."""
 
@@ -780,8 +786,22 @@ class DeadlineSettings(models.Model):
 
     @classmethod
     def current(cls) -> DeadlineSettings:
-        obj = cls.objects.order_by("id").first()
-        return obj or cls()
+        """The row, from the shared cache (read on most pages and every transition); a save or
+        delete forgets it, now and again when its transaction commits."""
+        found: DeadlineSettings | None = cache.get(DEADLINE_SETTINGS_KEY)
+        if found is None:
+            found = cls.objects.order_by("id").first() or cls()
+            cache.set(DEADLINE_SETTINGS_KEY, found, SETTINGS_TTL)
+        return found
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget(DEADLINE_SETTINGS_KEY)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget(DEADLINE_SETTINGS_KEY)
+        return deleted
 
 
 class Profile(models.Model):

@@ -63,18 +63,23 @@ def is_admin(user: Viewer) -> bool:
     )
 
 
-def case_scope_q(user: Viewer) -> Q:
+def case_scope_q(user: Viewer, via: str = "") -> Q:
+    """The scope rule as a condition on Case, or on the case a relation `via` leads to
+    ("process__mediationprocess__case"): a query that joins the case already tests it there,
+    without a subquery over the cases (whose plan, with the cases' indexes, cost PostgreSQL
+    about 10 ms per task count)."""
+    p = f"{via}__" if via else ""
     if is_admin(user):
         return Q()
     if not isinstance(user, User) or not user.is_authenticated:
-        return Q(pk__in=[])
+        return Q(**{f"{p}pk__in": []})
     parts = []
     for m in memberships(user):
         if m.role in ORG_ROLES:
-            parts.append(Q(organization_id=m.organization_id))
+            parts.append(Q(**{f"{p}organization_id": m.organization_id}))
         elif m.role == Role.SUPERVISOR and m.region is not None:
-            parts.append(Q(region_path__startswith=m.region.path))
-    return reduce(or_, parts) if parts else Q(pk__in=[])
+            parts.append(Q(**{f"{p}region_path__startswith": m.region.path}))
+    return reduce(or_, parts) if parts else Q(**{f"{p}pk__in": []})
 
 
 def roles_for_case(user: Viewer, case: Case) -> set[str]:

@@ -202,8 +202,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every web node and worker (rate limits, the cached list counts): the database by
-# default, Redis with CACHE_URL=redis://… (config/env.py). Sessions stay in the database.
+# default, Redis with CACHE_URL=redis://… (config/env.py).
 CACHES = {"default": env_cache("CACHE_URL", table="tiaojie_cache")}
+# Sessions are written to the database and read from that cache (a page no longer reads the
+# session table); a restarted cache loses nothing, and every node sees the same sessions.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- accounts and security (SPEC §12, docs/SECURITY.md) ------------------------------------
 # django-axes checks every login (web form, admin, API token) before the password does.

@@ -18,7 +18,7 @@ whether the change came from a task page, the API, an import or a command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -202,27 +202,31 @@ def tasks_for(user: Viewer) -> QuerySet[Task]:
         none: QuerySet[Task] = Task.objects.none()  # viewflow's models are untyped
         return none
     base: QuerySet[Task] = Task.objects.filter(
-        status__in=OPEN_TASK, process__mediationprocess__case__in=_visible(user)
+        scope.case_scope_q(user, via="process__mediationprocess__case"), status__in=OPEN_TASK
     )
     if scope.is_admin(user):
         return base
-    parts = Q(pk__in=[])
     org_roles = scope.organizations_by_role(user)  # a director acts as a clerk (scope.IMPLIES)
+    # an assigned mediator or director acts as ASSIGNED (scope.effective_roles); nobody else does
+    assignable = any(m.role in (Role.MEDIATOR, Role.DIRECTOR) for m in scope.memberships(user))
+    assigned_nodes = []
+    by_orgs: dict[frozenset[int], list[Any]] = {}  # nodes grouped by the committees they open to
     for node, roles in NODE_ROLES.items():
         ref = getattr(MediationFlow, node)
-        if ASSIGNED in roles:
-            # an assigned director acts as a mediator (scope.effective_roles)
-            parts |= Q(flow_task=ref, process__mediationprocess__case__mediators=user)
-        orgs = set().union(*(org_roles.get(r, set()) for r in roles if r != ASSIGNED))
+        if ASSIGNED in roles and assignable:
+            assigned_nodes.append(ref)
+        orgs = frozenset().union(*(org_roles.get(r, set()) for r in roles if r != ASSIGNED))
         if orgs:
-            parts |= Q(flow_task=ref, process__mediationprocess__case__organization_id__in=orgs)
-    return base.filter(parts).distinct()
-
-
-def _visible(user: Viewer) -> QuerySet[Case, Mapping[str, Any]]:
-    # typed here: Case.objects is Any to mypy (Case has an untyped django_fsm base)
-    pks: QuerySet[Case, Mapping[str, Any]] = Case.objects.visible_to(user).values("pk")
-    return pks
+            by_orgs.setdefault(orgs, []).append(ref)
+    # Few arms: PostgreSQL proves the cases' partial indexes against every arm when it plans,
+    # which for one arm per node cost ~7 ms of planning per count (bench/bench_requests.py).
+    parts = Q(pk__in=[])
+    if assigned_nodes:
+        parts |= Q(flow_task__in=assigned_nodes, process__mediationprocess__case__mediators=user)
+    for orgs, refs in by_orgs.items():
+        parts |= Q(flow_task__in=refs, process__mediationprocess__case__organization_id__in=orgs)
+    found = base.filter(parts)
+    return found.distinct() if assigned_nodes else found  # the mediators' join repeats rows
 
 
 def check(cases: QuerySet[Case] | None = None) -> list[tuple[int, str]]:

@@ -8,19 +8,20 @@ from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import Max
 
 COUNT_TTL = 600
 
 
-def latest_change() -> int | None:
+def latest_change() -> int:
     """Every change to a case writes a CaseEvent in its transaction (workflows.services), so
     the newest event id moves whenever any count could have; reading it is one index probe."""
     from workflows.models import CaseEvent
 
     latest: int | None = CaseEvent.objects.aggregate(latest=Max("id"))["latest"]
-    return latest
+    return latest or 0
 
 
 class CountingPaginator(Paginator):  # type: ignore[type-arg]
@@ -45,11 +46,22 @@ class CountingPaginator(Paginator):  # type: ignore[type-arg]
 
         if getattr(queryset, "model", None) is not Case:
             return int(super().count)
+        return cached_count(queryset)
+
+
+def cached_count(queryset: Any, version: int | None = None) -> int:
+    """A count of cases, cached under the query's SQL and the latest case event (`version`,
+    when the caller has read it already): exact, and computed once per change."""
+    if version is None:
+        version = latest_change()
+    try:
         sql, params = queryset.query.sql_with_params()
-        digest = hashlib.sha256(repr((sql, params, latest_change())).encode()).hexdigest()
-        key = f"tiaojie:case-count:{digest}"
-        found = cache.get(key)
-        if found is None:
-            found = queryset.count()
-            cache.set(key, found, COUNT_TTL)
-        return int(found)
+    except EmptyResultSet:  # a condition no row can meet (a user in no committee)
+        return 0
+    digest = hashlib.sha256(repr((sql, params, version)).encode()).hexdigest()
+    key = f"tiaojie:case-count:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = queryset.count()
+        cache.set(key, found, COUNT_TTL)
+    return int(found)

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +22,7 @@ from core.errors import DomainError, NotFound
 from core.errors import PermissionDenied as ServicePermissionDenied
 from documents import access
 from documents import services as document_services
-from documents.completeness import completeness
+from documents.completeness import completeness, current_records
 from documents.models import Document
 from supervision import access_log
 from web import actions
@@ -134,6 +135,8 @@ def case_detail(request, pk: int):
     parties = [{"party": p, **party_view.view(user, p, full=personal)} for p in case.parties.all()]
     documents = list(Document.objects.filter(case=case).order_by("code", "slot", "version"))
     task = flows.open_task(case)
+    records = current_records(case)  # read once: the dossier's check and the page's lists
+    prefetch_related_objects(records.investigations, "photos")
     context = {
         "case": case,
         "parties": parties,
@@ -162,18 +165,16 @@ def case_detail(request, pk: int):
         "documents": documents,
         "can_download": personal,
         "can_retry": access.may_retry(user, case),
-        "completeness": completeness(case),
+        "completeness": completeness(case, records, documents),
         "records": {
-            "investigations": case.investigationrecords.filter(superseded_by=None).prefetch_related(
-                "photos"
-            ),
+            "investigations": records.investigations,
             "agreement_photos": case.photos.filter(kind="agreement"),
             "photo_count": case.photos.count(),
-            "sessions": case.mediationsessions.filter(superseded_by=None),
-            "agreement": case.current_agreement,
-            "follow_ups": case.followupvisits.filter(superseded_by=None),
-            "extensions": case.deadlineextensions.all(),
-            "notices": case.supervisionnotices.all(),
+            "sessions": records.sessions,
+            "agreement": records.agreement,
+            "follow_ups": records.follow_ups,
+            "extensions": records.extensions,
+            "notices": records.notices,
             # 司法确认: each application and the court's answer; why a new one cannot be made
             "judicial": case.judicialconfirmations.select_related("agreement").order_by("id"),
             "judicial_why_not": judicial.apply_refusal(case)

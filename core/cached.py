@@ -1,0 +1,14 @@
+"""Values kept in the shared cache (CACHES: the database embedded, Redis in production) and
+forgotten when what they were read from changes."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import transaction
+
+
+def forget(key: str) -> None:
+    """Drop `key` now, and again when the current transaction commits: a reader between the
+    change and the commit still sees the old row and may have cached it again."""
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
