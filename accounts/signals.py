@@ -50,7 +50,9 @@ def connect() -> None:
     user_logged_in.connect(sessions.stamp_login, dispatch_uid="accounts.stamp_login")
     post_save.connect(password_saved, sender=User, dispatch_uid="accounts.password_saved")
     # has_device() is cached: a device set up, confirmed or removed clears it
-    post_save.connect(two_factor.forget_device, sender=TOTPDevice, dispatch_uid="accounts.2fa_saved")
+    post_save.connect(
+        two_factor.forget_device, sender=TOTPDevice, dispatch_uid="accounts.2fa_saved"
+    )
     post_delete.connect(
         two_factor.forget_device, sender=TOTPDevice, dispatch_uid="accounts.2fa_deleted"
     )

@@ -784,6 +784,15 @@ class DeadlineSettings(models.Model):
     def __str__(self) -> str:
         return "期限设置"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget(DEADLINE_SETTINGS_KEY)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        forget(DEADLINE_SETTINGS_KEY)
+        return deleted
+
     @classmethod
     def current(cls) -> DeadlineSettings:
         """The row, from the shared cache (read on most pages and every transition); a save or
@@ -793,15 +802,6 @@ class DeadlineSettings(models.Model):
             found = cls.objects.order_by("id").first() or cls()
             cache.set(DEADLINE_SETTINGS_KEY, found, SETTINGS_TTL)
         return found
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        forget(DEADLINE_SETTINGS_KEY)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        deleted = super().delete(*args, **kwargs)
-        forget(DEADLINE_SETTINGS_KEY)
-        return deleted
 
 
 class Profile(models.Model):

@@ -96,7 +96,9 @@ def completeness(
         )
     else:
         present = {
-            (d.code, d.slot) for d in documents if d.superseded_by_id is None and d.status in COUNTED
+            (d.code, d.slot)
+            for d in documents
+            if d.superseded_by_id is None and d.status in COUNTED
         }
     required = required_documents(case, records)
     return Completeness(required=required, missing=[r for r in required if r not in present])
