@@ -784,11 +784,15 @@ class DeadlineSettings(models.Model):
     def __str__(self) -> str:
         return "期限设置"
 
+    # Forgotten before the write too: the roll-up's post_save receiver (rollups.apps) reads the
+    # new settings through current() inside the save.
     def save(self, *args: Any, **kwargs: Any) -> None:
+        forget(DEADLINE_SETTINGS_KEY, on_commit=False)
         super().save(*args, **kwargs)
         forget(DEADLINE_SETTINGS_KEY)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        forget(DEADLINE_SETTINGS_KEY, on_commit=False)
         deleted = super().delete(*args, **kwargs)
         forget(DEADLINE_SETTINGS_KEY)
         return deleted
@@ -796,7 +800,9 @@ class DeadlineSettings(models.Model):
     @classmethod
     def current(cls) -> DeadlineSettings:
         """The row, from the shared cache (read on most pages and every transition); a save or
-        delete forgets it, now and again when its transaction commits."""
+        delete forgets it, now and again when its transaction commits. (A transaction that
+        saves the row, reads it here and then rolls back leaves its value cached for at most
+        SETTINGS_TTL.)"""
         found: DeadlineSettings | None = cache.get(DEADLINE_SETTINGS_KEY)
         if found is None:
             found = cls.objects.order_by("id").first() or cls()

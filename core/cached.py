@@ -7,8 +7,9 @@ from django.core.cache import cache
 from django.db import transaction
 
 
-def forget(key: str) -> None:
-    """Drop `key` now, and again when the current transaction commits: a reader between the
-    change and the commit still sees the old row and may have cached it again."""
+def forget(key: str, on_commit: bool = True) -> None:
+    """Drop `key` now, and (`on_commit`) again when the current transaction commits: a reader
+    between the change and the commit still sees the old row and may have cached it again."""
     cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    if on_commit:
+        transaction.on_commit(lambda: cache.delete(key))
