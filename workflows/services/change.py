@@ -11,13 +11,14 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models import F
 from django_fsm import ConcurrentTransition
 
 from cases.choices import RiskFactor, RiskLevel
 from cases.models import Case, CaseCounter, Organization
 from core.errors import Conflict, InvalidInput, NotFound
+from core.upsert import increment
 from documents.services import documents_schedule
 from rollups import rollup
 from screening import rollup as lead_rollup
@@ -86,15 +87,7 @@ def next_in(counter: type[models.Model], **key: Any) -> int:
     """The next number of the `counter` row `key` (a model with a `last` field and a unique
     constraint on the key's fields). Gap-free: the counter row is locked until the surrounding
     transaction ends, and a rollback takes the number back with it."""
-    rows = counter._default_manager
-    try:
-        with transaction.atomic():
-            rows.get_or_create(**key)
-    except IntegrityError:
-        pass  # another transaction created it first; it is there now
-    rows.filter(**key).update(last=F("last") + 1)
-    last: int = rows.values_list("last", flat=True).get(**key)
-    return last
+    return increment(counter, **key)
 
 
 def check_factors(factors: list[str], field: str) -> None:

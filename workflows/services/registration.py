@@ -205,7 +205,13 @@ def case_register(
             number="-",
             party_code=new_party_code(),  # printed on NOT and APP (SPEC §14)
         )
-        full_clean(case, exclude=["number", "seq", "year", "status"])
+        # The foreign keys are rows the caller has read (the form's or serializer's choices):
+        # not read again one by one (five queries of a registration).
+        full_clean(
+            case,
+            exclude=["number", "seq", "year", "status"]
+            + ["organization", "region", "dispute_type", "created_by", "updated_by"],
+        )
         built = [build_party(case, p) for p in parties]
         case.seq = next_number(organization, year, "case")
         case.number = settings.TIAOJIE_NUMBER_FORMAT.format(
