@@ -55,12 +55,15 @@ def increment(model: type[models.Model], field: str = "last", **key: Any) -> int
     took six statements and two savepoints."""
     meta = model._meta
     qn = connection.ops.quote_name
-    columns, params = [], []
-    for name, value in key.items():
-        target = meta.get_field(name)
-        columns.append(qn(target.column))  # type: ignore[union-attr]
-        params.append(value.pk if isinstance(value, models.Model) else value)
-    table, counter = qn(meta.db_table), qn(meta.get_field(field).column)  # type: ignore[union-attr]
+
+    def column(name: str) -> str:
+        found = meta.get_field(name)
+        assert isinstance(found, models.Field) and found.column, name  # a concrete field
+        return qn(found.column)
+
+    columns = [column(name) for name in key]
+    params = [v.pk if isinstance(v, models.Model) else v for v in key.values()]
+    table, counter = qn(meta.db_table), column(field)
     marks = ", ".join(["%s"] * (len(columns) + 1))
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}, {counter}) VALUES ({marks}) "
