@@ -101,11 +101,13 @@ def device_key(user_id: int) -> str:
 def has_device(user: User) -> bool:
     """Asked on every request of a session without a code: from the shared cache, which a
     device's save or delete clears (`forget_device`, connected in accounts/signals.py)."""
-    found: bool | None = cache.get(device_key(user.pk))
-    if found is None:
-        found = bool(TOTPDevice.objects.devices_for_user(user, confirmed=True).exists())
-        cache.set(device_key(user.pk), found, DEVICE_TTL)
-    return found
+    return bool(
+        cache.get_or_set(
+            device_key(user.pk),
+            lambda: TOTPDevice.objects.devices_for_user(user, confirmed=True).exists(),
+            DEVICE_TTL,
+        )
+    )
 
 
 def forget_device(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ only `workflows.services` calls them, after checking scope, role and guards.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -803,11 +803,10 @@ class DeadlineSettings(models.Model):
         delete forgets it, now and again when its transaction commits. (A transaction that
         saves the row, reads it here and then rolls back leaves its value cached for at most
         SETTINGS_TTL.)"""
-        found: DeadlineSettings | None = cache.get(DEADLINE_SETTINGS_KEY)
-        if found is None:
-            found = cls.objects.order_by("id").first() or cls()
-            cache.set(DEADLINE_SETTINGS_KEY, found, SETTINGS_TTL)
-        return found
+        found = cache.get_or_set(
+            DEADLINE_SETTINGS_KEY, lambda: cls.objects.order_by("id").first() or cls(), SETTINGS_TTL
+        )
+        return cast(DeadlineSettings, found)  # never None: the callable's value is stored
 
 
 class Profile(models.Model):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 Viewer: TypeAlias = User | AnonymousUser | None
 
 ASSIGNED = "assigned_mediator"  # a mediator (or director) assigned to the case
+ASSIGNABLE = frozenset({Role.MEDIATOR, Role.DIRECTOR})  # the roles that may act as ASSIGNED
 # What holding a role lets one do besides: a director acts as a clerk too.
 IMPLIES: dict[str, frozenset[str]] = {Role.DIRECTOR: frozenset({Role.DIRECTOR, Role.CLERK})}
 
@@ -104,11 +105,7 @@ def effective_roles(user: Viewer, case: Case) -> set[str]:
     and `ASSIGNED` for the case's mediators (a director may be assigned too)."""
     held = roles_for_case(user, case)
     result: set[str] = set().union(*(acting_roles(r) for r in held))
-    if (
-        isinstance(user, User)
-        and held & {Role.MEDIATOR, Role.DIRECTOR}
-        and case.mediators.filter(pk=user.pk).exists()
-    ):
+    if isinstance(user, User) and held & ASSIGNABLE and case.mediators.filter(pk=user.pk).exists():
         result.add(ASSIGNED)
     return result
 

@@ -442,7 +442,7 @@ class ReviewItem(models.Model):
 
 class NoticeCounter(models.Model):
     """Last 整改通知 number an issuing county used in a year; locked row → gap-free numbers
-    (workflows.services.change.next_in, as cases.CaseCounter for case numbers)."""
+    (core.upsert.increment, as cases.CaseCounter for case numbers)."""
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()

@@ -208,7 +208,7 @@ def tasks_for(user: Viewer) -> QuerySet[Task]:
         return base
     org_roles = scope.organizations_by_role(user)  # a director acts as a clerk (scope.IMPLIES)
     # an assigned mediator or director acts as ASSIGNED (scope.effective_roles); nobody else does
-    assignable = any(m.role in (Role.MEDIATOR, Role.DIRECTOR) for m in scope.memberships(user))
+    assignable = any(m.role in scope.ASSIGNABLE for m in scope.memberships(user))
     assigned_nodes = []
     by_orgs: dict[frozenset[int], list[Any]] = {}  # nodes grouped by the committees they open to
     for node, roles in NODE_ROLES.items():

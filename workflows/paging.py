@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -59,9 +59,5 @@ def cached_count(queryset: Any, version: int | None = None) -> int:
     except EmptyResultSet:  # a condition no row can meet (a user in no committee)
         return 0
     digest = hashlib.sha256(repr((sql, params, version)).encode()).hexdigest()
-    key = f"tiaojie:case-count:{digest}"
-    found = cache.get(key)
-    if found is None:
-        found = queryset.count()
-        cache.set(key, found, COUNT_TTL)
-    return int(found)
+    found = cache.get_or_set(f"tiaojie:case-count:{digest}", queryset.count, COUNT_TTL)
+    return cast(int, found)

@@ -1,5 +1,6 @@
 """The home page (工作台)."""
 
+from functools import cache
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -24,7 +25,7 @@ def cards(user, roles: set) -> list[dict]:
     (workflows.selectors.filter_cases), so the list shows exactly the cases counted. Each card
     is (key, label, n, url, css)."""
     visible = selectors.cases_for(user)
-    version: list[int] = []  # the latest case event, read once for every card
+    version = cache(latest_change)  # the latest case event, read once for every card
 
     def count(**params) -> int:
         f = {"overdue": {"yes": True, "no": False}.get(params.get("overdue", ""))}
@@ -33,10 +34,8 @@ def cards(user, roles: set) -> list[dict]:
         known = selectors.tally_count(user, f)  # the case tallies, when they hold the filter
         if known is not None:
             return known
-        if not version:
-            version.append(latest_change())
         # the cases are counted once per change, as the case list's own count is
-        return cached_count(selectors.filter_cases(visible, user, f), version[0])
+        return cached_count(selectors.filter_cases(visible, user, f), version())
 
     def card(key, label, params, css="", show=True):
         if show:

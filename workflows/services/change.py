@@ -80,14 +80,9 @@ def full_clean(obj: models.Model, exclude: list[str] | None = None) -> None:
 
 
 def next_number(organization: Organization, year: int, kind: str) -> int:
-    return next_in(CaseCounter, organization=organization, year=year, kind=kind)
-
-
-def next_in(counter: type[models.Model], **key: Any) -> int:
-    """The next number of the `counter` row `key` (a model with a `last` field and a unique
-    constraint on the key's fields). Gap-free: the counter row is locked until the surrounding
-    transaction ends, and a rollback takes the number back with it."""
-    return increment(counter, **key)
+    """Gap-free (core.upsert.increment): the counter row is locked until the transaction
+    ends, and a rollback takes the number back with it."""
+    return increment(CaseCounter, organization=organization, year=year, kind=kind)
 
 
 def check_factors(factors: list[str], field: str) -> None:

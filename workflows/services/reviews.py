@@ -33,6 +33,7 @@ from cases.choices import AGREEMENT_OUTCOMES, ConfirmationResult, Role, Status
 from cases.models import Case, DeadlineSettings, Organization, Region
 from core.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from core.i18n import in_official_language
+from core.upsert import increment
 from county.models import (
     Aspect,
     Grade,
@@ -45,7 +46,6 @@ from county.models import (
 from county.register import county_of
 from documents.completeness import completeness
 from documents.models import Document
-from workflows.services.change import next_in
 from workflows.services.inputs import date_or_none
 
 log = logging.getLogger(__name__)
@@ -345,7 +345,7 @@ def _deductions(round_: ReviewRound, org_id: int) -> list[dict[str, Any]]:
 def _new_notice(round_: ReviewRound, org_id: int, issuer: Region) -> ReviewNotice:
     now = timezone.now()
     year = timezone.localdate(now).year
-    seq = next_in(NoticeCounter, region=issuer, year=year)
+    seq = increment(NoticeCounter, region=issuer, year=year)
     return ReviewNotice.objects.create(
         round=round_,
         organization_id=org_id,
