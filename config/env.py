@@ -74,7 +74,7 @@ def env_cache(name: str, *, table: str) -> dict[str, Any]:
     scheme = urlsplit(raw).scheme
     if scheme in {"redis", "rediss"}:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",  # Django's, one client per server
             "LOCATION": raw,
             "KEY_PREFIX": "tiaojie",
             # A Redis that stops answering fails a request (and /readyz/) in seconds, not never.

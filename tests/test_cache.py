@@ -109,3 +109,31 @@ def test_isolation_a_test_writes_the_cache():
 @pytest.mark.django_db
 def test_isolation_the_next_test_does_not_see_it():
     assert caches["default"].get(PROBE) is None
+
+
+@pytest.mark.services
+def test_redis_cache_keeps_one_client_per_server():
+    """core.redis_cache: Django's backend, but the `redis.Redis` of a server is built once (not
+    once per call); writes go to the first server, reads to the others, as Django's do."""
+    import redis
+
+    from core.redis_cache import RedisCache
+
+    first, second = "redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/15"
+    cache = RedisCache(f"{first},{second}", {"OPTIONS": {"socket_timeout": 2}})
+    key = f"tiaojie:test:{uuid.uuid4().hex}"
+    replica = redis.Redis.from_url(second)
+    try:
+        cache.set(key, {"n": 1}, 60)  # written to the first
+        assert cache.get(key) is None  # read from the second, which has no copy
+        replica.set(cache.make_key(key), 7)  # an int is stored as itself (RedisSerializer)
+        assert cache.get(key) == 7
+    finally:
+        replica.delete(cache.make_key(key))
+        cache.delete(key)
+    client = cache._cache
+    assert client.get_client(write=True) is client.get_client(write=True)
+    assert client.get_client(write=False) is client.get_client(write=False)
+    assert client.get_client(write=True) is not client.get_client(write=False)
+    assert client.get_client(write=False).connection_pool.connection_kwargs["db"] == 15
+    assert client.get_client(write=True).connection_pool.connection_kwargs["db"] == 14

@@ -108,7 +108,7 @@ def test_env_cache(monkeypatch):
     for url in ("redis://127.0.0.1:6379/1", "rediss://:pw@cache.example:6380/0"):
         monkeypatch.setenv("X_CACHE", url)
         assert env_cache("X_CACHE", table="t") == {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "tiaojie",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

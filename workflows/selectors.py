@@ -22,7 +22,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as SqlCase
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -170,12 +170,48 @@ def filter_cases(cases: QuerySet[Case], user: Viewer, f: dict[str, Any]) -> Quer
 TALLY_FILTERS = frozenset({"status", "risk", "risk_min", "open", "region", "page", "page_size"})
 
 
-def tally_count(user: Viewer, f: Mapping[str, Any]) -> int | None:
+def tally_count(
+    user: Viewer, f: Mapping[str, Any], table: Mapping[tuple[str, str], int] | None = None
+) -> int | None:
     """The exact number of cases `filter_cases(cases_for(user), user, f)` lists, from the case
     tallies that each change keeps in its transaction (SPEC §16: a county's 200,000 cases are
     not counted on every page), when `f` narrows by nothing but status, risk, open, region;
     None otherwise, and the list counts its rows. The scope is the cases' own rule
-    (scope.case_scope_q: a committee, or a region's subtree, by the fields the tallies share)."""
+    (scope.case_scope_q: a committee, or a region's subtree, by the fields the tallies share).
+    Without a region the count is summed from `tally_table(user)` (`table`, when the caller
+    answers several filters — the home cards — from one read)."""
+    if not tally_holds(f):
+        return None
+    if f.get("region"):
+        from rollups.models import CaseTally
+
+        tallies = CaseTally.objects.filter(
+            scope.case_scope_q(user), region_path__startswith=f["region"].path
+        )
+        table = {
+            (row["status"], row["risk_level"]): row["n"]
+            for row in tallies.values("status", "risk_level").annotate(n=Sum("n")).order_by()
+        }
+    elif table is None:
+        table = tally_table(user)
+    statuses = {f["status"]} if f.get("status") else None
+    if f.get("open") is True:
+        opened = {str(s) for s in OPEN_STATUSES}
+        statuses = opened if statuses is None else statuses & opened
+    risks = {f["risk"]} if f.get("risk") else None
+    if f.get("risk_min"):
+        at_least = set(risk_at_least(f["risk_min"]))
+        risks = at_least if risks is None else risks & at_least
+    return sum(
+        n
+        for (status, risk), n in table.items()
+        if (statuses is None or status in statuses) and (risks is None or risk in risks)
+    )
+
+
+def tally_holds(f: Mapping[str, Any]) -> bool:
+    """Whether the case tallies can count the list `f` filters: it narrows by nothing but
+    status, risk, open and region."""
     for name, value in f.items():
         if name in TALLY_FILTERS:
             continue
@@ -186,21 +222,22 @@ def tally_count(user: Viewer, f: Mapping[str, Any]) -> int | None:
         else:
             narrows = bool(value)
         if narrows:
-            return None
+            return False
+    return True
+
+
+def tally_table(user: Viewer) -> dict[tuple[str, str], int]:
+    """The user's cases by (status, risk level), from the case tallies: one read (at most
+    7 × 4 rows) that answers every tally_count without a region."""
     from rollups.models import CaseTally
 
-    tallies = CaseTally.objects.filter(scope.case_scope_q(user))
-    if f.get("status"):
-        tallies = tallies.filter(status=f["status"])
-    if f.get("open") is True:
-        tallies = tallies.filter(status__in=[str(s) for s in OPEN_STATUSES])
-    if f.get("risk"):
-        tallies = tallies.filter(risk_level=f["risk"])
-    if f.get("risk_min"):
-        tallies = tallies.filter(risk_level__in=risk_at_least(f["risk_min"]))
-    if f.get("region"):
-        tallies = tallies.filter(region_path__startswith=f["region"].path)
-    return int(tallies.aggregate(n=Coalesce(Sum("n"), 0))["n"])
+    rows = (
+        CaseTally.objects.filter(scope.case_scope_q(user))
+        .values("status", "risk_level")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    return {(row["status"], row["risk_level"]): int(row["n"]) for row in rows}
 
 
 RISK_ORDER = [str(level) for level in RiskLevel]  # low → critical

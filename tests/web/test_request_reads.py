@@ -95,3 +95,17 @@ def test_only_a_mediator_or_director_is_offered_a_case_as_its_assigned_mediator(
 
 def _task_cases(user) -> set[int]:
     return {t.process.mediationprocess.case_id for t in flows.tasks_for(user)}
+
+
+def test_the_home_page_reads_the_case_tallies_once(client, director, register, walk):
+    """待受理, 待结案审批, 高/重大风险 and the total are all counted from one read of the case
+    tallies (workflows.selectors.tally_table), and still match the case list they open."""
+    walk(register(), "mediation")
+    register()
+    client.force_login(director)
+    with CaptureQueriesContext(connection) as page:
+        answer = client.get(reverse("home"))
+    assert answer.status_code == 200
+    assert _reads(page, "rollups_casetally") == 1
+    numbers = {c["key"]: c["n"] for c in answer.context["cards"]}
+    assert numbers["intake"] == 1 and numbers["total"] == 2 and numbers["awaiting_approval"] == 0

@@ -26,12 +26,14 @@ def cards(user, roles: set) -> list[dict]:
     is (key, label, n, url, css)."""
     visible = selectors.cases_for(user)
     version = cache(latest_change)  # the latest case event, read once for every card
+    tallies = cache(lambda: selectors.tally_table(user))  # the case tallies, read once too
 
     def count(**params) -> int:
         f = {"overdue": {"yes": True, "no": False}.get(params.get("overdue", ""))}
         f |= {k: v for k, v in params.items() if k in ("status",)}
         f |= selectors.list_shortcuts(params)
-        known = selectors.tally_count(user, f)  # the case tallies, when they hold the filter
+        # the case tallies, when they hold the filter (the table only read if one does)
+        known = selectors.tally_count(user, f, tallies() if selectors.tally_holds(f) else None)
         if known is not None:
             return known
         # the cases are counted once per change, as the case list's own count is
