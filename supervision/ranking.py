@@ -68,6 +68,19 @@ def ranking(
     return ranked
 
 
+def reviews_version() -> tuple[object, int]:
+    """What moves when any file's score does (a score writes no case event): the newest
+    scoring time and the number of scored files — part of the cached ranking's key."""
+    from django.db.models import Count, Max
+
+    from county.models import ReviewItem
+
+    found = ReviewItem.objects.filter(total__isnull=False).aggregate(
+        at=Max("scored_at"), n=Count("id")
+    )
+    return found["at"], int(found["n"])
+
+
 def _review_rates(sel: stats.Selection, rows: list[dict]) -> None:
     """卷宗评查合格率 of each child region: scored files of the cohort's cases graded 合格 or 优秀
     (county.models.ReviewItem), over the scored files."""

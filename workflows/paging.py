@@ -24,6 +24,15 @@ def latest_change() -> int:
     return latest or 0
 
 
+def latest_lead_change() -> int:
+    """The newest lead event id: every change to a lead writes one in its transaction
+    (screening.models.LeadEvent), as a case change writes a CaseEvent."""
+    from screening.models import LeadEvent
+
+    latest: int | None = LeadEvent.objects.aggregate(latest=Max("id"))["latest"]
+    return latest or 0
+
+
 class CountingPaginator(Paginator):  # type: ignore[type-arg]
     """A case list's count, cheapest first:
     - `known_count`, when the caller has it (workflows.selectors.tally_count: the case tallies

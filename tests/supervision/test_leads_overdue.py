@@ -132,3 +132,14 @@ def test_lead_list_refuses_an_unknown_region(leads, supervisor):
     assert page.status_code == 200
     body = page.content.decode()
     assert "区域不存在。" in body and 'id="lead-count">共 0 条' in body
+
+
+def test_dashboard_card_follows_a_lead_change_at_once(leads, supervisor, clerk):
+    """The dashboard's part is cached per change (web/fragments.py): a lead's event is one."""
+    from workflows.services import lead_transition
+
+    c = client_for(supervisor)
+    assert figure(c.get("/supervision/").content.decode(), "leads_overdue") == 3
+    lead = Lead.objects.get(pk=leads["high"].pk)
+    lead_transition(lead, "close", actor=clerk, version=None, note="核实无纠纷")
+    assert figure(c.get("/supervision/").content.decode(), "leads_overdue") == 2

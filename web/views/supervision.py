@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,6 +28,7 @@ from core.i18n import in_official_language
 from supervision import access, access_log, audit, charts, exports, ranking, stats
 from supervision.forms import SuperviseConfirmForm
 from supervision.models import RankingWeights
+from web.fragments import cached_part
 from workflows import deadlines, selectors, services
 from workflows.models import CaseEvent
 from workflows.services.actions import ACTIONS, last_supervision
@@ -92,32 +94,44 @@ def _lead_list(**params) -> str:
 
 @stats_page("supervision/dashboard.html")
 def dashboard(request, sel, context):
-    data = stats.dashboard(sel)
-    figures = data["summary"]
+    def body() -> str:
+        data = stats.dashboard(sel)
+        figures = data["summary"]
+        return render_to_string(
+            "supervision/_dashboard_body.html",
+            context
+            | {
+                "request": request,
+                "sel": sel,
+                "figures": figures,
+                "open_by_status": [
+                    (Status(s).label, n) for s, n in figures["open_by_status"].items()
+                ],
+                "closed_by_outcome": [
+                    (Outcome(o).label, n) for o, n in figures["closed_by_outcome"].items()
+                ],
+                "chart": charts.trend(data["monthly"]),
+                "monthly": data["monthly"],
+                "overdue": data["overdue"],
+                "high_risk": data["high_risk"],
+                "leads_overdue": data["leads_overdue"],
+                "leads_overdue_url": _lead_list(region=sel.region.pk, overdue="yes"),
+                "leads_overdue_high_url": _lead_list(
+                    region=sel.region.pk, overdue="yes", risk_min="high"
+                ),
+                "top_type": max([r["received"] for r in figures["by_dispute_type"]] + [0]),
+                "top_source": max([r["received"] for r in figures["by_source"]] + [0]),
+                "top_region": max([r["received"] for r in figures["by_child_region"]] + [0]),
+                "today": deadlines.today(),
+            },
+        )
+
+    # the figures, lists and chart: rendered once per change (web/fragments.py)
+    parts = (sel.region.pk, sel.date_from, sel.date_to, request.get_full_path())
     return render(
         request,
         "supervision/dashboard.html",
-        context
-        | {
-            "figures": figures,
-            "open_by_status": [(Status(s).label, n) for s, n in figures["open_by_status"].items()],
-            "closed_by_outcome": [
-                (Outcome(o).label, n) for o, n in figures["closed_by_outcome"].items()
-            ],
-            "chart": charts.trend(data["monthly"]),
-            "monthly": data["monthly"],
-            "overdue": data["overdue"],
-            "high_risk": data["high_risk"],
-            "leads_overdue": data["leads_overdue"],
-            "leads_overdue_url": _lead_list(region=sel.region.pk, overdue="yes"),
-            "leads_overdue_high_url": _lead_list(
-                region=sel.region.pk, overdue="yes", risk_min="high"
-            ),
-            "top_type": max([r["received"] for r in figures["by_dispute_type"]] + [0]),
-            "top_source": max([r["received"] for r in figures["by_source"]] + [0]),
-            "top_region": max([r["received"] for r in figures["by_child_region"]] + [0]),
-            "today": deadlines.today(),
-        },
+        context | {"body": cached_part("dashboard", request.user, parts, body)},
     )
 
 
@@ -153,14 +167,29 @@ def statistics_pdf(request, sel, context):
 @stats_page("supervision/ranking.html")
 def ranking_view(request, sel, context):
     weights = RankingWeights.current().as_dict()
+
+    def body() -> str:
+        return render_to_string(
+            "supervision/_ranking_body.html",
+            {
+                "ranking": ranking.ranking(sel, weights=weights),
+                "weights": [(label, weights[key]) for key, _figure, label in ranking.parts()],
+            },
+        )
+
+    # rendered once per change (web/fragments.py); the weights and the file scores are part of
+    # the key (a score writes no case event)
+    parts = (
+        sel.region.pk,
+        sel.date_from,
+        sel.date_to,
+        tuple(sorted(weights.items())),
+        ranking.reviews_version(),
+    )
     return render(
         request,
         "supervision/ranking.html",
-        context
-        | {
-            "ranking": ranking.ranking(sel, weights=weights),
-            "weights": [(label, weights[key]) for key, _figure, label in ranking.parts()],
-        },
+        context | {"body": cached_part("ranking", request.user, parts, body)},
     )
 
 
