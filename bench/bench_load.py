@@ -2,7 +2,7 @@
 nginx on PostgreSQL, with two Celery workers issuing the documents, stepped up in users.
 
     .venv/bin/python bench/bench_load.py [--cases 200000] [--steps 20,40,60,80,100] [--seconds 60]
-                                         [--warmup 20]
+                                         [--warmup 20] [--web-workers 2]
 
 `make bench-load` runs it. The data set is bench_api's (--cases cases of 东村调委, 2,000 of
 西村调委; generated there when missing), copied for the run into its own database
@@ -16,6 +16,8 @@ Prints `name: value` lines, for each step of N users:
   load.uN.requests, load.uN.failures, load.uN.rps
   load.uN.p95_ms           every request but PDF downloads and logins (SPEC target: < 300 ms)
   load.uN.worst_p95_ms     the slowest endpoint's p95 (the same left out), and its name
+  load.uN.slowest          the three endpoints of highest p95 (≥ 1 % of the requests): p95,
+                           median and count of each
   load.uN.login_p95_ms     the logins' p95 (form and token: a deliberately slow password hash)
   load.uN.generator_cpu_s  CPU seconds the load generator itself used (it shares the 2 cores)
   load.uN.machine_busy_pct the machine's CPU use during the step
@@ -112,24 +114,41 @@ def read_stats(prefix: Path) -> list[dict[str, str]]:
 AUTH = ("/accounts/login/", "/api/v1/auth/token/")
 
 
-def p95_without_pdf(rows: list[dict[str, str]]) -> tuple[float, float, str]:
-    """(the p95 figure; the worst endpoint's p95; its name), PDF downloads and the logins left
-    out. locust's CSV gives percentiles per endpoint; the figure is the largest endpoint p95
-    that carries at least 1 % of the requests, so one rare request cannot hide or dominate.
-    The logins (each user's one login and token, a password hash of about a second by design)
-    are shown on their own line."""
+def _endpoints(rows: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(every endpoint but PDF downloads and logins; those of them carrying ≥ 1 % of the
+    requests)."""
     endpoints = [
         r
         for r in rows
         if r["Name"] != "Aggregated" and "pdf" not in r["Name"] and not r["Name"].startswith(AUTH)
     ]
     total = sum(int(r["Request Count"]) for r in endpoints) or 1
+    return endpoints, [r for r in endpoints if int(r["Request Count"]) >= total / 100]
+
+
+def p95_without_pdf(rows: list[dict[str, str]]) -> tuple[float, float, str]:
+    """(the p95 figure; the worst endpoint's p95; its name), PDF downloads and the logins left
+    out. locust's CSV gives percentiles per endpoint; the figure is the largest endpoint p95
+    that carries at least 1 % of the requests, so one rare request cannot hide or dominate.
+    The logins (each user's one login and token, a password hash of about a second by design)
+    are shown on their own line."""
+    endpoints, common = _endpoints(rows)
     worst = max(endpoints, key=lambda r: float(r["95%"] or 0), default=None)
-    common = [r for r in endpoints if int(r["Request Count"]) >= total / 100]
     overall = max((float(r["95%"] or 0) for r in common), default=0.0)
     if worst is None:
         return 0.0, 0.0, "-"
     return overall, float(worst["95%"] or 0), f"{worst['Type']} {worst['Name']}"
+
+
+def slowest(rows: list[dict[str, str]], n: int = 3) -> str:
+    """The n endpoints of highest p95 that the p95 figure counts: "name p95/median ms (count)"."""
+    _all, common = _endpoints(rows)
+    common.sort(key=lambda r: -float(r["95%"] or 0))
+    return "; ".join(
+        f"{r['Type']} {r['Name']} {float(r['95%'] or 0):.0f}/{float(r['50%'] or 0):.0f} ms"
+        f" ({r['Request Count']})"
+        for r in common[:n]
+    )
 
 
 def main() -> None:
@@ -140,6 +159,9 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--warmup", type=int, default=20, help="seconds of 10 users first")
     parser.add_argument("--kill-users", type=int, default=20)
+    parser.add_argument(
+        "--web-workers", type=int, default=2, help="gunicorn workers of each of the two nodes"
+    )
     args = parser.parse_args()
 
     prepare_source(args.cases)
@@ -170,7 +192,7 @@ def main() -> None:
         "API_TOKEN_RATE": "1000/minute",
         "API_TOKEN_USER_RATE": "1000/hour",
         "LOG_LEVEL": "WARNING",
-        "TIAOJIE_WEB_WORKERS": "2",
+        "TIAOJIE_WEB_WORKERS": str(args.web_workers),
     }
     nodes = [free_port(), free_port()]
     processes: list = []
@@ -214,6 +236,7 @@ def main() -> None:
             show(f"load.u{users}.p95_ms", p95)
             show(f"load.u{users}.worst_p95_ms", worst)
             show(f"load.u{users}.worst_endpoint", worst_name)
+            show(f"load.u{users}.slowest", slowest(rows))
             logins = [r for r in rows if r["Name"].startswith(AUTH)]
             show(
                 f"load.u{users}.login_p95_ms",
