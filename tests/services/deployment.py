@@ -103,8 +103,12 @@ def nginx_config(prefix: Path, port: int, nodes: list[int]) -> str:
     site = DEPLOY_NGINX.read_text()
     site = re.sub(r"#.*", "", site)
     upstream = "\n".join(f"    server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in nodes)
-    site, n = re.subn(
-        r"(upstream tiaojie_web \{)[^}]*?(keepalive)", rf"\1\n{upstream}\n    \2", site
+    site, n = re.subn(  # its server lines replaced by ours, its other directives kept
+        r"(upstream tiaojie_web \{)([^}]*?)(keepalive)",
+        lambda m: (
+            m[1] + re.sub(r"\s*server [^;]*;", "", m[2]).rstrip() + f"\n{upstream}\n    {m[3]}"
+        ),
+        site,
     )
     assert n == 1, "deploy/nginx/tiaojie.conf: no upstream tiaojie_web block"
     servers = [m.start() for m in re.finditer(r"^server \{", site, flags=re.M)]
