@@ -9,7 +9,6 @@ bind = os.environ.get("TIAOJIE_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("TIAOJIE_WEB_WORKERS", (os.cpu_count() or 1) * 2 + 1))
 timeout = int(os.environ.get("TIAOJIE_WEB_TIMEOUT", 60))
 graceful_timeout = 30
-# Recycle workers now and then so a slow leak cannot grow without bound.
 # A worker is replaced after this many requests (a guard against slow leaks). Each new worker
 # imports Django and warms its templates, about 1.5 s of CPU (bench/bench_load.py's nodes): at
 # 2,000 that was 0.75 ms of every request, at 10,000 it is 0.15 ms.

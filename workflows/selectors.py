@@ -4,7 +4,7 @@ here widens it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -28,7 +28,7 @@ from django_fsm import can_proceed
 
 from cases import scope
 from cases.choices import OPEN_STATUSES, RiskLevel
-from cases.models import Case, Organization, Party
+from cases.models import Case, Organization, Party, Region
 from cases.scope import Viewer
 from workflows import deadlines
 from workflows.services.actions import ACTIONS
@@ -171,29 +171,24 @@ TALLY_FILTERS = frozenset({"status", "risk", "risk_min", "open", "region", "page
 
 
 def tally_count(
-    user: Viewer, f: Mapping[str, Any], table: Mapping[tuple[str, str], int] | None = None
+    user: Viewer,
+    f: Mapping[str, Any],
+    read_table: Callable[[], Mapping[tuple[str, str], int]] | None = None,
 ) -> int | None:
     """The exact number of cases `filter_cases(cases_for(user), user, f)` lists, from the case
     tallies that each change keeps in its transaction (SPEC §16: a county's 200,000 cases are
     not counted on every page), when `f` narrows by nothing but status, risk, open, region;
     None otherwise, and the list counts its rows. The scope is the cases' own rule
     (scope.case_scope_q: a committee, or a region's subtree, by the fields the tallies share).
-    Without a region the count is summed from `tally_table(user)` (`table`, when the caller
-    answers several filters — the home cards — from one read)."""
+    Without a region the count is summed from `tally_table(user)` (`read_table`, when the
+    caller answers several filters — the home cards — from one read)."""
     if not tally_holds(f):
         return None
+    table: Mapping[tuple[str, str], int]
     if f.get("region"):
-        from rollups.models import CaseTally
-
-        tallies = CaseTally.objects.filter(
-            scope.case_scope_q(user), region_path__startswith=f["region"].path
-        )
-        table = {
-            (row["status"], row["risk_level"]): row["n"]
-            for row in tallies.values("status", "risk_level").annotate(n=Sum("n")).order_by()
-        }
-    elif table is None:
-        table = tally_table(user)
+        table = tally_table(user, f["region"])
+    else:
+        table = read_table() if read_table is not None else tally_table(user)
     statuses = {f["status"]} if f.get("status") else None
     if f.get("open") is True:
         opened = {str(s) for s in OPEN_STATUSES}
@@ -226,17 +221,15 @@ def tally_holds(f: Mapping[str, Any]) -> bool:
     return True
 
 
-def tally_table(user: Viewer) -> dict[tuple[str, str], int]:
-    """The user's cases by (status, risk level), from the case tallies: one read (at most
-    7 × 4 rows) that answers every tally_count without a region."""
+def tally_table(user: Viewer, region: Region | None = None) -> dict[tuple[str, str], int]:
+    """The user's cases (within `region`'s subtree if given) by (status, risk level), from the
+    case tallies: one read of at most 7 × 4 rows that answers every tally_count."""
     from rollups.models import CaseTally
 
-    rows = (
-        CaseTally.objects.filter(scope.case_scope_q(user))
-        .values("status", "risk_level")
-        .annotate(n=Sum("n"))
-        .order_by()
-    )
+    tallies = CaseTally.objects.filter(scope.case_scope_q(user))
+    if region is not None:
+        tallies = tallies.filter(region_path__startswith=region.path)
+    rows = tallies.values("status", "risk_level").annotate(n=Sum("n")).order_by()
     return {(row["status"], row["risk_level"]): int(row["n"]) for row in rows}
 
 

@@ -102,7 +102,6 @@ def dashboard(request, sel, context):
             context
             | {
                 "request": request,
-                "sel": sel,
                 "figures": figures,
                 "open_by_status": [
                     (Status(s).label, n) for s, n in figures["open_by_status"].items()
